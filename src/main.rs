@@ -1,15 +1,8 @@
-//! The `skytools` multi-call binary: the tool table and dispatch, nothing else.
-//! A tool is picked by the basename of argv[0] (`pgqd`, `londiste3`, ...) or, when the binary is
-//! called as `skytools`, by the first argument.
+//! The `skytools` multi-call binary: argv[0] (`pgqd`, `londiste3`, ...) or, when called as
+//! `skytools`, the first argument picks the tool from the table in `tools`.
 
-mod script;
-mod sqlmod;
-mod tools;
-
-use std::ffi::OsString;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().collect();
-    tools::dispatch(args)
+    skytools::tools::dispatch(std::env::args_os().collect())
 }
