@@ -10,16 +10,14 @@ fn main() {
     for module in MODULES {
         let dir = Path::new("sql").join(module);
         let order = dir.join("order.txt");
-        let list = fs::read_to_string(&order)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", order.display()));
+        let list = fs::read_to_string(&order).unwrap_or_else(|e| panic!("reading {}: {e}", order.display()));
         let mut script = String::new();
         for name in list.lines().map(str::trim) {
             if name.is_empty() || name.starts_with('#') {
                 continue;
             }
             let path = dir.join(name);
-            let text = fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
             script.push_str(&format!("-- file: {module}/{name}\n"));
             script.push_str(&text);
             if !text.ends_with('\n') {

@@ -51,12 +51,7 @@ fn top_cli() -> Command {
         .override_usage("skytools TOOL [ARGS...]\n       TOOL [ARGS...]   (through a symlink named after the tool)")
         .after_help(list)
         .arg(clap::Arg::new("tool").value_name("TOOL"))
-        .arg(
-            clap::Arg::new("args")
-                .num_args(0..)
-                .trailing_var_arg(true)
-                .allow_hyphen_values(true),
-        )
+        .arg(clap::Arg::new("args").num_args(0..).trailing_var_arg(true).allow_hyphen_values(true))
 }
 
 /// Runs the tool named by argv[0], or by the first argument when called as `skytools`.
@@ -80,18 +75,18 @@ pub fn dispatch(args: Vec<OsString>) -> ExitCode {
             let _ = top_cli().print_help();
             ExitCode::from(1)
         }
-        Some(first) if first.starts_with('-') => match top_cli().try_get_matches_from(
-            std::iter::once(OsString::from("skytools")).chain(rest),
-        ) {
-            Ok(_) => {
-                let _ = top_cli().print_help();
-                ExitCode::SUCCESS
+        Some(first) if first.starts_with('-') => {
+            match top_cli().try_get_matches_from(std::iter::once(OsString::from("skytools")).chain(rest)) {
+                Ok(_) => {
+                    let _ = top_cli().print_help();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let _ = e.print();
+                    ExitCode::from(if e.use_stderr() { 1 } else { 0 })
+                }
             }
-            Err(e) => {
-                let _ = e.print();
-                ExitCode::from(if e.use_stderr() { 1 } else { 0 })
-            }
-        },
+        }
         Some(first) => match find(&first) {
             Some(tool) => run_tool(tool, &first, rest),
             None => {
