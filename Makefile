@@ -9,7 +9,7 @@ PG_CONFIG ?= pg_config
 CARGO     ?= cargo
 NEXTEST_PROFILE ?= default
 
-.PHONY: all build release deps test lint install bench clean
+.PHONY: all build release deps test lint install bench man clean
 
 all: build
 
@@ -39,6 +39,12 @@ install: release
 	install -m 755 target/release/skytools $(DESTDIR)$(BINDIR)/skytools
 	target/release/skytools install-links $(DESTDIR)$(BINDIR) --target skytools
 	for m in pgq pgq_coop pgq_ext; do sql/assemble.sh $$m > $(DESTDIR)$(SQLDIR)/$$m.sql; done
+	install -d $(DESTDIR)$(MANDIR)/man1
+	target/release/skytools generate man $(DESTDIR)$(MANDIR)/man1 >/dev/null
+
+# Man pages are build outputs of the clap definitions.
+man: build
+	target/debug/skytools generate man man/
 
 bench: deps release
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done

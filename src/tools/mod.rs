@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, Command};
 
+mod generate;
 mod install;
 mod links;
 
@@ -24,6 +25,7 @@ pub struct Tool {
 pub const TOOLS: &[Tool] = &[
     Tool { name: "install", aliases: &[], about: install::ABOUT, cli: install::cli, run: install::run },
     Tool { name: "install-links", aliases: &[], about: links::ABOUT, cli: links::cli, run: links::run },
+    Tool { name: "generate", aliases: &[], about: generate::ABOUT, cli: generate::cli, run: generate::run },
 ];
 
 /// Finds a tool by a name as typed: `londiste3`, `walmgr.py` and `pgqd` all count.
@@ -36,13 +38,13 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 pub fn link_names() -> impl Iterator<Item = &'static str> {
     TOOLS
         .iter()
-        .filter(|t| !matches!(t.name, "install" | "install-links" | "status"))
+        .filter(|t| !matches!(t.name, "install" | "install-links" | "generate" | "status"))
         .flat_map(|t| std::iter::once(t.name).chain(t.aliases.iter().copied()))
 }
 
-fn top_cli() -> Command {
+pub(crate) fn top_cli() -> Command {
     let mut list = String::from("Tools (also callable through a symlink of that name):\n");
-    for t in TOOLS {
+    for t in TOOLS.iter().filter(|t| t.name != "generate") {
         list.push_str(&format!("  {:<16} {}\n", t.name, t.about));
     }
     Command::new("skytools")

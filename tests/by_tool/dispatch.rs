@@ -61,3 +61,15 @@ fn install_rejects_unknown_module_and_unreachable_database() {
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     assert!(err.contains("cannot connect") && !err.contains("sekrit"), "{err}");
 }
+
+#[test]
+fn generate_writes_a_man_page_per_tool() {
+    let dir = TempDir::new("man");
+    let out = skytools("skytools").args(["generate", "man"]).arg(&dir.path).output().unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    let page = std::fs::read_to_string(dir.join("skytools-install.1")).unwrap();
+    assert!(page.contains("CONNSTR"), "the page documents the real switches");
+    assert!(dir.join("skytools.1").exists());
+    let out = skytools("skytools").args(["generate", "completions"]).arg(&dir.path).output().unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+}
