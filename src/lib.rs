@@ -1,6 +1,7 @@
 //! skytools: PgQ, pgqd, Londiste, walmgr and qadmin in one binary. The library holds every tool
 //! and the shared layers under them; `main.rs` only dispatches.
 
+pub mod data_maintainer;
 pub mod script;
 pub mod sqlmod;
 pub mod tools;

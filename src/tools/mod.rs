@@ -25,6 +25,13 @@ pub struct Tool {
 pub const TOOLS: &[Tool] = &[
     Tool { name: "install", aliases: &[], about: install::ABOUT, cli: install::cli, run: install::run },
     Tool { name: "install-links", aliases: &[], about: links::ABOUT, cli: links::cli, run: links::run },
+    Tool {
+        name: "data_maintainer",
+        aliases: &["data_maintainer3"],
+        about: crate::data_maintainer::ABOUT,
+        cli: crate::data_maintainer::cli,
+        run: crate::data_maintainer::run,
+    },
     Tool { name: "generate", aliases: &[], about: generate::ABOUT, cli: generate::cli, run: generate::run },
 ];
 

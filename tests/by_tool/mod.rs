@@ -1,2 +1,3 @@
+mod data_maintainer;
 mod dispatch;
 mod script;
