@@ -1,0 +1,31 @@
+create or replace function pgq.upgrade_schema()
+returns int4 as $$
+-- Structural fix-ups that every install and upgrade applies; safe to run any number of times.
+-- Returns 0.
+begin
+    -- coop subconsumers are idle with no last tick; very old installs had NOT NULL here
+    perform 1 from pg_catalog.pg_attribute
+      where attrelid = 'pgq.subscription'::regclass and attname = 'sub_last_tick' and attnotnull;
+    if found then
+        alter table pgq.subscription alter column sub_last_tick drop not null;
+    end if;
+
+    if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_reader') then
+        create role pgq_reader;
+    end if;
+    if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_writer') then
+        create role pgq_writer;
+    end if;
+    if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_admin') then
+        create role pgq_admin in role pgq_reader, pgq_writer;
+    end if;
+
+    -- added in PgQ 3.5; older installs lack it
+    perform 1 from pg_catalog.pg_attribute
+      where attrelid = 'pgq.queue'::regclass and attname = 'queue_extra_maint' and not attisdropped;
+    if not found then
+        alter table pgq.queue add column queue_extra_maint text[];
+    end if;
+    return 0;
+end;
+$$ language plpgsql;
