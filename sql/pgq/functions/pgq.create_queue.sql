@@ -44,7 +44,7 @@ begin
     perform pgq.grant_perms(i_queue_name);
     perform pgq.ticker(i_queue_name);
     perform pgq.tune_storage(i_queue_name);
-    perform pgq._refresh_write_event();
+    perform pgq._generate_insert_dispatch();
     return 1;
 end;
 $$ language plpgsql security definer;

@@ -34,7 +34,7 @@ begin
     execute 'drop sequence ' || pgq.quote_fqname(v_q.queue_tick_seq);
     execute 'drop sequence ' || pgq.quote_fqname(v_q.queue_event_seq);
     delete from pgq.queue where queue_id = v_q.queue_id;
-    perform pgq._refresh_write_event();
+    perform pgq._generate_insert_dispatch();
     return 1;
 end;
 $$ language plpgsql security definer;

@@ -13,7 +13,7 @@ declare
     v_disabled boolean;
     v_tx_limit int4;
     v_data_pfx text;
-    v_seq_id bigint;
+    v_event_seq text;
     v_ev_id bigint;
     v_ev_time timestamptz;
 begin
@@ -21,8 +21,8 @@ begin
         raise exception 'Queue name must not be NULL';
     end if;
     select q.queue_id, q.queue_cur_table, q.queue_disable_insert, q.queue_per_tx_limit,
-           q.queue_data_pfx, nextval(q.queue_event_seq::regclass)
-      into v_queue_id, v_cur_table, v_disabled, v_tx_limit, v_data_pfx, v_seq_id
+           q.queue_data_pfx, q.queue_event_seq
+      into v_queue_id, v_cur_table, v_disabled, v_tx_limit, v_data_pfx, v_event_seq
       from pgq.queue q
      where q.queue_name = queue_name;
     if not found then
@@ -35,20 +35,25 @@ begin
         perform pgq._check_tx_limit(v_queue_id, queue_name, v_tx_limit);
     end if;
 
-    v_ev_id := coalesce(ev_id, v_seq_id);
-    v_ev_time := coalesce(ev_time, now());
-    -- the fast path: cached INSERT plans generated for every known queue table
-    if not pgq._write_event(v_queue_id, v_cur_table, v_ev_id, v_ev_time, ev_owner, ev_retry,
-                            ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)
-    then
-        -- a table _write_event was not generated for (e.g. queue_ntables raised by hand)
-        execute 'insert into ' || pgq.quote_fqname(v_data_pfx || '_' || v_cur_table)
-            || ' (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data,'
-            || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-            || ' values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)'
-            using v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data,
-                  ev_extra1, ev_extra2, ev_extra3, ev_extra4;
+    -- separately rather than in the select above: a volatile call there costs more than this
+    v_ev_id := nextval(v_event_seq::regclass);
+    if ev_id is not null then
+        v_ev_id := ev_id;
     end if;
+    v_ev_time := coalesce(ev_time, now());
+    -- The fast path: pgq._generate_insert_dispatch() replaces the two marker lines below with
+    -- static INSERTs (plans cached per session) for every table of every queue.
+    -- generated dispatch begin
+    -- generated dispatch end
+
+    -- a table without generated code (created after the last generation, e.g. by raising
+    -- queue_ntables by hand): plan the insert anew
+    execute 'insert into ' || pgq.quote_fqname(v_data_pfx || '_' || v_cur_table)
+        || ' (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data,'
+        || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+        || ' values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)'
+        using v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data,
+              ev_extra1, ev_extra2, ev_extra3, ev_extra4;
     return v_ev_id;
 end;
 $$ language plpgsql;

@@ -82,7 +82,6 @@ grant execute on function
     pgq.insert_event_raw(text, bigint, timestamptz, int4, int4, text, text, text, text, text, text),
     pgq.event_retry_raw(text, text, timestamptz, bigint, timestamptz, int4, text, text, text, text, text, text),
     -- helpers of our own, reached from the functions above without security definer
-    pgq._write_event(int4, int4, bigint, timestamptz, int4, int4, text, text, text, text, text, text),
     pgq._check_tx_limit(int4, text, int4),
     pgq._function_exists(text, text)
 to pgq_admin;

@@ -1,0 +1,71 @@
+create or replace function pgq._insert_dispatch_branch(i_ids int4[], i_tables text[], i_ntables int4[],
+    i_lo int4, i_hi int4)
+returns text as $$
+-- PL/pgSQL text that inserts the event into its table when the queue is one of i_lo..i_hi of
+-- the id-sorted arrays: a binary search on v_queue_id (cost grows with log(queues)), then one
+-- static INSERT per rotating table of the queue, chosen by v_cur_table.
+declare
+    v_mid int4;
+    v_sql text;
+    i int4;
+begin
+    if i_lo > i_hi then
+        return '';
+    end if;
+    if i_lo < i_hi then
+        v_mid := (i_lo + i_hi) / 2;
+        return E'\n    if v_queue_id <= ' || i_ids[v_mid] || ' then'
+            || pgq._insert_dispatch_branch(i_ids, i_tables, i_ntables, i_lo, v_mid)
+            || E'\n    else'
+            || pgq._insert_dispatch_branch(i_ids, i_tables, i_ntables, v_mid + 1, i_hi)
+            || E'\n    end if;';
+    end if;
+    v_sql := E'\n    if v_queue_id = ' || i_ids[i_lo] || ' then';
+    for i in 0 .. i_ntables[i_lo] - 1 loop
+        v_sql := v_sql || E'\n      ' || case when i = 0 then 'if' else 'elsif' end
+            || ' v_cur_table = ' || i || ' then'
+            || E'\n        insert into ' || pgq.quote_fqname(i_tables[i_lo] || '_' || i)
+            || ' (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data,'
+            || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+            || E'\n        values (v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data,'
+            || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
+            || E'\n        return v_ev_id;';
+    end loop;
+    return v_sql || E'\n      end if;\n    end if;';
+end;
+$$ language plpgsql immutable;
+
+create or replace function pgq._generate_insert_dispatch()
+returns integer as $$
+-- Rewrites pgq.insert_event_raw() with static INSERT statements for every table of every
+-- queue, between its two marker lines. EXECUTE would plan every insert anew; static
+-- statements keep their plans cached per session, which is what makes insert_event as fast as
+-- the original C code. Called when queues are created or dropped and by every install.
+-- Returns the number of queues covered.
+declare
+    v_ids int4[];
+    v_tables text[];
+    v_ntables int4[];
+    v_def text;
+    v_new text;
+begin
+    -- one generator at a time; the select below then sees every queue committed before us
+    perform pg_advisory_xact_lock(hashtext('pgq._generate_insert_dispatch'));
+    select array_agg(queue_id order by queue_id), array_agg(queue_data_pfx order by queue_id),
+           array_agg(queue_ntables order by queue_id)
+      into v_ids, v_tables, v_ntables
+      from pgq.queue;
+    v_def := pg_get_functiondef('pgq.insert_event_raw(text, bigint, timestamptz, int4, int4,'
+                                ' text, text, text, text, text, text)'::regprocedure);
+    v_new := regexp_replace(v_def,
+        '(-- generated dispatch begin).*(\n *-- generated dispatch end)',
+        '\1' || replace(pgq._insert_dispatch_branch(v_ids, v_tables, v_ntables, 1,
+                                                    coalesce(array_length(v_ids, 1), 0)),
+                        '\', '\\') || '\2');
+    if v_new = v_def and v_ids is not null then
+        raise exception 'pgq.insert_event_raw() has lost its generated dispatch markers';
+    end if;
+    execute v_new;
+    return coalesce(array_length(v_ids, 1), 0);
+end;
+$$ language plpgsql security definer;
