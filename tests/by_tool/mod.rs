@@ -1,3 +1,4 @@
 mod data_maintainer;
 mod dispatch;
+mod pgq_sql;
 mod script;

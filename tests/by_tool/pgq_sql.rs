@@ -1,0 +1,167 @@
+//! The pgq SQL schema (sql/pgq) against a real server: queues, producing, ticking, batches,
+//! retry, rotation, maintenance, error texts, and installing over itself and over the original
+//! PgQ extension without losing queued events.
+
+use crate::support::Db;
+
+/// A fresh database with our pgq installed.
+fn pgq_db() -> Db {
+    let db = Db::new();
+    db.install(&["pgq"]);
+    db
+}
+
+/// Makes the ticker tick `queue` now, each step in its own transaction as pgqd does.
+fn tick(db: &Db, queue: &str) -> i64 {
+    db.psql(&format!("select pgq.force_tick('{queue}')"));
+    db.psql(&format!("select pgq.ticker('{queue}')")).parse().expect("a new tick id")
+}
+
+/// Opens the consumer's next batch; None when there is none.
+fn next_batch(db: &Db, queue: &str, consumer: &str) -> Option<i64> {
+    let v = db.psql(&format!("select pgq.next_batch('{queue}', '{consumer}')"));
+    (!v.is_empty()).then(|| v.parse().unwrap())
+}
+
+/// `ev_type:ev_data` of the batch's events, in delivery order.
+fn batch_events(db: &Db, batch: i64) -> Vec<String> {
+    let out = db.psql(&format!("select ev_type || ':' || ev_data from pgq.get_batch_events({batch})"));
+    out.lines().map(str::to_string).filter(|l| !l.is_empty()).collect()
+}
+
+/// Reads and finishes every batch that is ready; returns all their events.
+fn drain(db: &Db, queue: &str, consumer: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    while let Some(b) = next_batch(db, queue, consumer) {
+        all.extend(batch_events(db, b));
+        assert_eq!(db.psql(&format!("select pgq.finish_batch({b})")), "1");
+    }
+    all
+}
+
+/// The error text psql printed for a failing statement.
+fn error_of(db: &Db, sql: &str) -> String {
+    let out = db.psql_raw(sql);
+    assert!(!out.status.success(), "expected failure: {sql}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    err.lines().next().unwrap_or("").trim_start_matches("psql:").to_string()
+}
+
+#[test]
+fn events_flow_from_producer_to_consumer_once() {
+    let db = pgq_db();
+    assert_eq!(db.psql("select pgq.create_queue('q')"), "1");
+    assert_eq!(db.psql("select pgq.create_queue('q')"), "0");
+    assert_eq!(db.psql("select pgq.register_consumer('q', 'c')"), "1");
+    assert_eq!(db.psql("select pgq.register_consumer('q', 'c')"), "0");
+    assert_eq!(db.psql("select pgq.insert_event('q', 't1', 'd1')"), "1");
+    assert_eq!(db.psql("select pgq.insert_event('q', 't2', 'd2', 'x1', 'x2', 'x3', 'x4')"), "2");
+    assert_eq!(next_batch(&db, "q", "c"), None, "no tick after registration yet");
+    tick(&db, "q");
+    let b = next_batch(&db, "q", "c").expect("batch");
+    assert_eq!(next_batch(&db, "q", "c"), Some(b), "the open batch is returned again");
+    assert_eq!(batch_events(&db, b), ["t1:d1", "t2:d2"]);
+    assert_eq!(
+        db.psql(&format!(
+            "select ev_extra1||ev_extra2||ev_extra3||ev_extra4 from pgq.get_batch_events({b}) where ev_id = 2"
+        )),
+        "x1x2x3x4"
+    );
+    assert_eq!(db.psql(&format!("select pgq.finish_batch({b})")), "1");
+    assert_eq!(next_batch(&db, "q", "c"), None);
+    tick(&db, "q");
+    let b2 = next_batch(&db, "q", "c").expect("empty batch");
+    assert!(batch_events(&db, b2).is_empty());
+}
+
+#[test]
+fn reinstall_keeps_tables_and_queued_events() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', 'before', 'x')");
+    tick(&db, "q");
+    db.install(&["pgq"]);
+    db.psql("select pgq.insert_event('q', 'after', 'y')");
+    tick(&db, "q");
+    assert_eq!(drain(&db, "q", "c"), ["before:x", "after:y"]);
+}
+
+#[test]
+fn install_over_original_extension_keeps_queued_events() {
+    let db = Db::new();
+    let available = db.psql("select count(*) from pg_available_extensions where name = 'pgq'");
+    if available != "1" {
+        eprintln!("original pgq extension not available here; skipped");
+        return;
+    }
+    db.psql("create extension pgq");
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', 'orig' || i, 'd' || i) from generate_series(1, 500) i");
+    db.psql("select pgq.ticker('q')");
+    db.psql("select pgq.insert_event('q', 'orig' || i, 'd' || i) from generate_series(501, 1000) i");
+
+    db.install(&["pgq"]);
+    assert_eq!(db.psql("select count(*) from pg_extension where extname = 'pgq'"), "0");
+    assert_eq!(
+        db.psql("select l.lanname from pg_proc p join pg_language l on l.oid = p.prolang where p.oid = 'pgq.insert_event_raw'::regproc"),
+        "plpgsql"
+    );
+    db.psql("select pgq.insert_event('q', 'ours', 'x')");
+    tick(&db, "q");
+    let events = drain(&db, "q", "c");
+    assert_eq!(events.len(), 1001);
+    assert_eq!(events[0], "orig1:d1");
+    assert_eq!(events[999], "orig1000:d1000");
+    assert_eq!(events[1000], "ours:x");
+}
+
+#[test]
+fn wrong_names_give_the_original_errors() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('q')");
+    let cases = [
+        ("select pgq.create_queue(null)", "Invalid NULL value"),
+        ("select pgq.insert_event('nope', 't', 'd')", "No such queue"),
+        ("select pgq.insert_event(null, 't', 'd')", "Queue name must not be NULL"),
+        ("select pgq.register_consumer('nope', 'c')", "Event queue not created yet"),
+        ("select pgq.register_consumer_at('q', 'c', 999)", "cannot reposition, tick not found: 999"),
+        ("select pgq.next_batch('q', 'nobody')", "Not subscriber to queue: q/nobody"),
+        ("select pgq.next_batch(null, null)", "Not subscriber to queue: NULL/NULL"),
+        ("select * from pgq.get_batch_events(77)", "batch not found"),
+        ("select * from pgq.batch_event_tables(77)", "Cannot find data for batch 77"),
+        ("select pgq.event_retry(77, 1, 0)", "event not found"),
+        ("select pgq.batch_retry(77, 0)", "batch_retry: batch 77 not found"),
+        ("select pgq.ticker('nope')", "no such queue"),
+        ("select pgq.ticker('q', 5, now(), 10)", "queue not found or ticker disabled: q"),
+        ("select pgq.set_queue_config('q', 'foo', '1')", "cannot change parameter \"foos\""),
+        ("select pgq.set_queue_config('nope', 'ticker_max_count', '1')", "No such event queue"),
+        ("select pgq.current_event_table('nope')", "Event queue not found"),
+        ("select pgq.drop_queue('nope')", "No such event queue"),
+        (
+            "select pgq.event_retry_raw('q', 'nobody', now(), null, now(), 0, 't', 'd', null, null, null, null)",
+            "consumer not registered",
+        ),
+        ("select pgq.grant_perms('nope')", "Queue not found"),
+    ];
+    for (sql, msg) in cases {
+        let err = error_of(&db, sql);
+        assert!(err.ends_with(&format!("ERROR:  {msg}")), "{sql}: got {err:?}, want {msg:?}");
+    }
+    db.psql("select pgq.register_consumer('q', 'c')");
+    assert!(error_of(&db, "select pgq.drop_queue('q')").ends_with("cannot drop queue, consumers still attached"));
+    db.psql("update pgq.subscription set sub_last_tick = 999");
+    assert!(error_of(&db, "select pgq.next_batch('q', 'c')")
+        .ends_with("PgQ corruption: Consumer c on queue q does not see tick <NULL>"));
+    db.psql("update pgq.queue set queue_ticker_paused = true");
+    assert!(error_of(&db, "select pgq.ticker('q')").ends_with("Ticker has been paused for this queue"));
+    db.psql("update pgq.queue set queue_ticker_paused = false, queue_external_ticker = true");
+    assert!(error_of(&db, "select pgq.ticker('q')").ends_with("This queue has external tick source."));
+    db.psql("update pgq.queue set queue_disable_insert = true");
+    assert!(error_of(&db, "select pgq.insert_event('q', 't', 'd')").ends_with("Insert into queue disallowed"));
+    assert!(error_of(&db, "select pgq.current_event_table('q')").ends_with("Writing to queue disabled"));
+    assert_eq!(db.psql("set session_replication_role = replica; select pgq.insert_event('q', 't', 'd') > 0"), "t");
+    let warn = db.psql_raw("select pgq.finish_batch(77)");
+    assert!(String::from_utf8_lossy(&warn.stderr).contains("WARNING:  finish_batch: batch 77 not found"));
+    assert_eq!(String::from_utf8_lossy(&warn.stdout).trim(), "0");
+    assert_eq!(db.psql("select pgq.unregister_consumer('q', 'nobody')"), "0");
+}
