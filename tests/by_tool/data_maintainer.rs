@@ -190,12 +190,18 @@ fn daemon_needs_a_pidfile_and_replaces_a_stale_one() {
     let out = skytools("data_maintainer3").arg(&ini).arg("-d").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("daemon needs pidfile"), "{:?}", text(&out));
-    // A stale pidfile is replaced; a failing round does not kill a looping daemon.
-    let (ini, pidfile, _) = daemon_ini(&db, &dir, "fileread = /nonexistent/keys.csv\n");
+    // A stale pidfile is replaced; a failing round is logged and retried after exception_sleep
+    // instead of killing a looping daemon.
+    let (ini, pidfile, logfile) = daemon_ini(&db, &dir, "fileread = /nonexistent/keys.csv\nexception_sleep = 0.2\n");
     std::fs::write(&pidfile, "999999999\n").unwrap();
     let out = skytools("data_maintainer3").arg(&ini).arg("-d").output().unwrap();
     assert!(out.status.success(), "start-up itself works: {:?}", text(&out));
     assert!(wait_for(10.0, || std::fs::read_to_string(&pidfile).is_ok_and(|p| p.trim() != "999999999")));
+    assert!(
+        wait_for(10.0, || log_of(&logfile).matches("crashed: fileread /nonexistent/keys.csv").count() >= 2),
+        "{}",
+        log_of(&logfile)
+    );
     assert!(skytools("data_maintainer3").arg(&ini).arg("-k").status().unwrap().success());
     assert!(wait_for(10.0, || !pidfile.exists()), "TERM stops it and the pidfile goes");
 }
@@ -223,4 +229,24 @@ fn sigint_stops_between_rows_and_term_stops_promptly() {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1), "TERM exits 1 like the originals");
+}
+
+#[test]
+fn quiet_keeps_warnings_only_and_verbose_adds_debug() {
+    let db = Db::new();
+    setup(&db, 3);
+    let dir = TempDir::new("dm");
+    let ini = write_ini(
+        &dir,
+        &format!(
+            "dbread = {c}\ndbwrite = {c}\nsql_get_pk_list = select id from items\nsql_modify = select 1\n\
+             sql_throttle = select 0.01\nfetch_count = 100\n",
+            c = db.connstr()
+        ),
+    );
+    let quiet = text(&skytools("data_maintainer3").arg(&ini).arg("-q").output().unwrap()).1;
+    assert!(!quiet.contains(" INFO "), "{quiet}");
+    let verbose = text(&skytools("data_maintainer3").arg(&ini).arg("-v").output().unwrap()).1;
+    assert!(verbose.contains(" INFO --- Total count: 3"), "{verbose}");
+    assert!(verbose.contains(" DEBUG throttling for 0.01 s"), "{verbose}");
 }

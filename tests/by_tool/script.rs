@@ -152,3 +152,36 @@ fn pidfile_refuses_a_live_owner_and_replaces_a_stale_one() {
     drop(owned);
     assert!(!path.exists(), "removed when its owner ends");
 }
+
+#[test]
+fn a_bare_dbname_connect_string_uses_pg_environment_like_libpq() {
+    let db = Db::new();
+    let cluster = db.cluster();
+    let out = crate::support::skytools("skytools")
+        .args(["install", "pgq_ext", "--db", &format!("dbname={}", db.name)])
+        .env("PGHOST", cluster.socket_dir())
+        .env("PGPORT", cluster.port().to_string())
+        .env("PGUSER", "postgres")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", crate::support::text(&out));
+}
+
+#[test]
+fn pgpass_supplies_the_password() {
+    let db = Db::new();
+    db.psql("create role pwuser login password 'Secret99'");
+    let dir = TempDir::new("pgpass");
+    let passfile = dir.join("pgpass");
+    let cluster = db.cluster();
+    std::fs::write(&passfile, format!("*:{}:*:pwuser:Secret99\n", cluster.port())).unwrap();
+    std::fs::set_permissions(&passfile, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    // The test cluster trusts everyone, so check that the password reached the config instead.
+    let cs = ConnStr::parse(&format!("{} user=pwuser passfile={}", db.connstr(), passfile.display())).unwrap();
+    let cfg = cs.to_config("t").unwrap();
+    assert_eq!(cfg.get_password(), Some(&b"Secret99"[..]));
+    assert!(!cs.to_string().contains("Secret99"));
+    let mut c = db::connect(&cs, "t").unwrap();
+    assert_eq!(c.query_one("select current_user::text", &[]).unwrap().get::<_, String>(0), "pwuser");
+    db.psql("drop role pwuser");
+}
