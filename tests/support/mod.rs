@@ -15,7 +15,33 @@ static DB_SEQ: AtomicU32 = AtomicU32::new(0);
 /// for this process (its reaper stops it when the process exits).
 pub fn shared() -> &'static Cluster {
     static SHARED: OnceLock<Cluster> = OnceLock::new();
-    SHARED.get_or_init(|| Cluster::shared_from_env().unwrap_or_else(Cluster::start))
+    SHARED.get_or_init(|| {
+        let cluster = Cluster::shared_from_env().unwrap_or_else(Cluster::start);
+        create_global_roles(&cluster);
+        cluster
+    })
+}
+
+/// Roles are cluster-wide, and the original PgQ's install creates them without guarding against
+/// a concurrent creator; tests install into many databases at once, so the roles the modules
+/// use exist before any test runs (under an advisory lock, as test processes race here too).
+fn create_global_roles(cluster: &Cluster) {
+    cluster
+        .client("postgres")
+        .batch_execute(
+            "do $$ begin
+               perform pg_advisory_xact_lock(727274);
+               if not exists (select 1 from pg_roles where rolname = 'pgq_reader') then create role pgq_reader; end if;
+               if not exists (select 1 from pg_roles where rolname = 'pgq_writer') then create role pgq_writer; end if;
+               if not exists (select 1 from pg_roles where rolname = 'pgq_admin') then
+                 create role pgq_admin in role pgq_reader, pgq_writer; end if;
+               if not exists (select 1 from pg_roles where rolname = 'londiste_reader') then
+                 create role londiste_reader in role pgq_reader; end if;
+               if not exists (select 1 from pg_roles where rolname = 'londiste_writer') then
+                 create role londiste_writer in role pgq_admin; end if;
+             end $$",
+        )
+        .expect("creating the cluster-wide roles");
 }
 
 /// A fresh database on the shared cluster, dropped at the end of the test.

@@ -10,14 +10,25 @@ begin
         alter table pgq.subscription alter column sub_last_tick drop not null;
     end if;
 
+    -- Roles are cluster-wide: installs into two databases at once may race to create them,
+    -- and the loser must not fail.
     if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_reader') then
-        create role pgq_reader;
+        begin
+            create role pgq_reader;
+        exception when duplicate_object or unique_violation then null;
+        end;
     end if;
     if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_writer') then
-        create role pgq_writer;
+        begin
+            create role pgq_writer;
+        exception when duplicate_object or unique_violation then null;
+        end;
     end if;
     if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_admin') then
-        create role pgq_admin in role pgq_reader, pgq_writer;
+        begin
+            create role pgq_admin in role pgq_reader, pgq_writer;
+        exception when duplicate_object or unique_violation then null;
+        end;
     end if;
 
     -- added in PgQ 3.5; older installs lack it
