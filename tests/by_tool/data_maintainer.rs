@@ -250,3 +250,24 @@ fn quiet_keeps_warnings_only_and_verbose_adds_debug() {
     assert!(verbose.contains(" INFO --- Total count: 3"), "{verbose}");
     assert!(verbose.contains(" DEBUG throttling for 0.01 s"), "{verbose}");
 }
+
+#[test]
+fn two_daemons_started_at_once_leave_exactly_one_running() {
+    let db = Db::new();
+    setup(&db, 1);
+    let dir = TempDir::new("dm");
+    let (ini, pidfile, _) = daemon_ini(&db, &dir, "");
+    for _ in 0..3 {
+        let a = skytools("data_maintainer3").arg(&ini).arg("-d").stderr(Stdio::piped()).spawn().unwrap();
+        let b = skytools("data_maintainer3").arg(&ini).arg("-d").stderr(Stdio::piped()).spawn().unwrap();
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let codes = [a.status.code(), b.status.code()];
+        assert!(codes.contains(&Some(0)) && codes.contains(&Some(1)), "one wins, one refuses: {codes:?}");
+        let loser = if a.status.success() { &b } else { &a };
+        assert!(String::from_utf8_lossy(&loser.stderr).contains("another process running"), "{loser:?}");
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        assert!(!process_gone(pid), "the pidfile names the live winner");
+        assert!(skytools("data_maintainer3").arg(&ini).arg("-s").status().unwrap().success());
+        assert!(wait_for(10.0, || !pidfile.exists()));
+    }
+}
