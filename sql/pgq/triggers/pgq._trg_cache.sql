@@ -118,7 +118,7 @@ begin
      where c.oid = i_relid;
     v_fqname := v_schema || '.' || v_table;
     if v_pkey is null then
-        select array_agg(a.attname::text order by a.attnum) into v_pkey
+        select array_agg(a.attname::text order by array_position(i.indkey::int2[], a.attnum)) into v_pkey
           from pg_catalog.pg_index i
           join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
          where i.indrelid = i_relid and i.indisprimary;
@@ -182,7 +182,7 @@ begin
         v_mask := v_mask || 'k';
         v_logu := v_logu || (replace(pgq._urlencode(v_col.name), '%', '%%') || '%' || v_ncols || '$s');
         v_json := v_json || (replace(to_json(v_col.name)::text, '%', '%%') || ':%' || v_ncols || '$s');
-        v_inscols := v_inscols || quote_ident(v_col.name);
+        v_inscols := v_inscols || replace(quote_ident(v_col.name), '%', '%%');
         v_insvals := v_insvals || ('%' || v_ncols || '$L');
         if v_col.name = any (v_pkey) then
             v_keypos := v_keypos || v_ncols::text;

@@ -1,3 +1,10 @@
+create or replace function pgq._trg_expr_error()
+returns text as $$
+begin
+    raise exception 'QB: syntax error';
+end;
+$$ language plpgsql;
+
 -- Turns a trigger argument expression (when=, ev_type=, ...) into SQL over the row passed as $1:
 -- bare identifiers that name a column become ($1)."column". String literals and numbers are left
 -- alone. Quoted identifiers are refused with the original's error.
@@ -12,13 +19,6 @@ returns text as $$
                '''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[0-9][0-9A-Za-z_.$]*|.',
                'g') with ordinality as m(tok, n);
 $$ language sql immutable strict;
-
-create or replace function pgq._trg_expr_error()
-returns text as $$
-begin
-    raise exception 'QB: syntax error';
-end;
-$$ language plpgsql;
 
 -- Applies magic columns (_pgq_ev_*) and argument expressions to the event fields
 -- i_ev = [ev_type, ev_data, ev_extra1 .. ev_extra4]. Expressions win over magic columns.
