@@ -1,4 +1,5 @@
 mod data_maintainer;
 mod dispatch;
 mod pgq_sql;
+mod pgq_triggers;
 mod script;

@@ -1,0 +1,238 @@
+//! PgQ's row triggers (sql/pgq/triggers): logutriga, sqltriga and jsontriga write byte for byte
+//! the events the original C triggers write. Every expected string below was produced by the
+//! original PgQ 3.5 C triggers running the same SQL.
+
+use crate::support::Db;
+
+fn pgq_db() -> Db {
+    let db = Db::new();
+    db.install(&["pgq"]);
+    db
+}
+
+/// All events in all queues, in insertion order, as `type|data|extra1|extra2|extra3|extra4`.
+fn events(db: &Db) -> Vec<String> {
+    let out = db.psql(
+        "select string_agg(concat_ws('|', ev_type, coalesce(ev_data, '<null>'), \
+         coalesce(ev_extra1, '<null>'), coalesce(ev_extra2, '<null>'), \
+         coalesce(ev_extra3, '<null>'), coalesce(ev_extra4, '<null>')), chr(30) order by ev_id) \
+         from pgq.event_template",
+    );
+    out.split('\u{1e}').filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// Runs the script in one session, so the triggers' per-session cache is exercised across
+/// statements (and across ALTER TABLE).
+fn run(db: &Db, script: &str) {
+    db.psql(script);
+}
+
+fn assert_events(db: &Db, expected: &[&str]) {
+    let got = events(db);
+    assert_eq!(got.len(), expected.len(), "events: {got:#?}");
+    for (g, e) in got.iter().zip(expected) {
+        assert_eq!(g, e);
+    }
+}
+/// Types with quoting, escaping, unicode, NULLs, infinity, arrays, json, domains; typed
+/// equality decides what sqltriga lists as changed (1.50 -> 1.500 and 1 day 02:03:04 -> 26:03:04 are
+/// no change); backup puts the old row into ev_extra2.
+#[test]
+fn row_formats_match_the_original_for_many_types() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+set timezone = 'UTC';
+set datestyle = 'ISO, MDY';
+create domain dint as int;
+select pgq.create_queue('ql'), pgq.create_queue('qs'), pgq.create_queue('qj');
+create table ty (id int8 primary key, i2 int2, t text, ch char(3), b bool, ts timestamp, tz timestamptz, d date, iv interval, n numeric, f8 float8, ba bytea, j json, ai int[], at text[], dm dint);
+create trigger a after insert or update or delete on ty for each row execute procedure pgq.logutriga('ql', 'backup');
+create trigger b after insert or update or delete on ty for each row execute procedure pgq.sqltriga('qs');
+create trigger c after insert or update or delete on ty for each row execute procedure pgq.jsontriga('qj', 'backup');
+insert into ty values (1, -32768, E'it''s "q" \\ x\tñ€ %+&=:,()', 'ab', true, '2009-09-19 11:59:48.599', '2009-09-19 11:59:48.599+03', '2009-09-19', '1 day 02:03:04', 1.50, 1e300, E'\\x00ff5c', '{"a": [1, null]}', '{1,NULL}', '{"a b","c\"d",NULL,""}', 7);
+insert into ty (id, t, ts) values (2, '', 'infinity');
+update ty set n = 1.500, iv = '26:03:04' where id = 1;
+update ty set t = null, n = 2 where id = 1;
+delete from ty where id = 2;
+"#,
+    );
+    assert_events(
+        &db,
+        &[
+            "I:id|id=1&i2=-32768&t=it%27s+%22q%22+%5c+x%09%c3%b1%e2%82%ac+%25%2b%26%3d%3a%2c%28%29&ch=ab+&b=t&ts=2009-09-19+11%3a59%3a48.599&tz=2009-09-19+08%3a59%3a48.599%2b00&d=2009-09-19&iv=1+day+02%3a03%3a04&n=1.50&f8=1e%2b300&ba=%5cx00ff5c&j=%7b%22a%22%3a+%5b1%2c+null%5d%7d&ai=%7b1%2cNULL%7d&at=%7b%22a+b%22%2c%22c%5c%22d%22%2cNULL%2c%22%22%7d&dm=7|public.ty|<null>|<null>|<null>",
+            "{\"op\":\"INSERT\",\"table\":[\"public\",\"ty\"],\"pkey\":[\"id\"]}|{\"id\":1,\"i2\":-32768,\"t\":\"it's \\\"q\\\" \\\\ x\\tñ€ %+&=:,()\",\"ch\":\"ab \",\"b\":true,\"ts\":\"2009-09-19T11:59:48.599\",\"tz\":\"2009-09-19T08:59:48.599+00:00\",\"d\":\"2009-09-19\",\"iv\":\"1 day 02:03:04\",\"n\":\"1.50\",\"f8\":\"1e+300\",\"ba\":\"\\\\x00ff5c\",\"j\":\"{\\\"a\\\": [1, null]}\",\"ai\":\"{1,NULL}\",\"at\":\"{\\\"a b\\\",\\\"c\\\\\\\"d\\\",NULL,\\\"\\\"}\",\"dm\":\"7\"}|public.ty|<null>|<null>|<null>",
+            "I|(id,i2,t,ch,b,ts,tz,d,iv,n,f8,ba,j,ai,at,dm) values ('1','-32768',E'it''s \"q\" \\\\ x\tñ€ %+&=:,()','ab ','t','2009-09-19 11:59:48.599','2009-09-19 08:59:48.599+00','2009-09-19','1 day 02:03:04','1.50','1e+300',E'\\\\x00ff5c','{\"a\": [1, null]}','{1,NULL}',E'{\"a b\",\"c\\\\\"d\",NULL,\"\"}','7')|public.ty|<null>|<null>|<null>",
+            "I|(id,i2,t,ch,b,ts,tz,d,iv,n,f8,ba,j,ai,at,dm) values ('2',null,'',null,null,'infinity',null,null,null,null,null,null,null,null,null,null)|public.ty|<null>|<null>|<null>",
+            "I:id|id=2&i2&t=&ch&b&ts=infinity&tz&d&iv&n&f8&ba&j&ai&at&dm|public.ty|<null>|<null>|<null>",
+            "{\"op\":\"INSERT\",\"table\":[\"public\",\"ty\"],\"pkey\":[\"id\"]}|{\"id\":2,\"i2\":null,\"t\":\"\",\"ch\":null,\"b\":null,\"ts\":\"infinity\",\"tz\":null,\"d\":null,\"iv\":null,\"n\":null,\"f8\":null,\"ba\":null,\"j\":null,\"ai\":null,\"at\":null,\"dm\":null}|public.ty|<null>|<null>|<null>",
+            "U|id='1' where id='1'|public.ty|<null>|<null>|<null>",
+            "U:id|id=1&i2=-32768&t=it%27s+%22q%22+%5c+x%09%c3%b1%e2%82%ac+%25%2b%26%3d%3a%2c%28%29&ch=ab+&b=t&ts=2009-09-19+11%3a59%3a48.599&tz=2009-09-19+08%3a59%3a48.599%2b00&d=2009-09-19&iv=26%3a03%3a04&n=1.500&f8=1e%2b300&ba=%5cx00ff5c&j=%7b%22a%22%3a+%5b1%2c+null%5d%7d&ai=%7b1%2cNULL%7d&at=%7b%22a+b%22%2c%22c%5c%22d%22%2cNULL%2c%22%22%7d&dm=7|public.ty|id=1&i2=-32768&t=it%27s+%22q%22+%5c+x%09%c3%b1%e2%82%ac+%25%2b%26%3d%3a%2c%28%29&ch=ab+&b=t&ts=2009-09-19+11%3a59%3a48.599&tz=2009-09-19+08%3a59%3a48.599%2b00&d=2009-09-19&iv=1+day+02%3a03%3a04&n=1.50&f8=1e%2b300&ba=%5cx00ff5c&j=%7b%22a%22%3a+%5b1%2c+null%5d%7d&ai=%7b1%2cNULL%7d&at=%7b%22a+b%22%2c%22c%5c%22d%22%2cNULL%2c%22%22%7d&dm=7|<null>|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"ty\"],\"pkey\":[\"id\"]}|{\"id\":1,\"i2\":-32768,\"t\":\"it's \\\"q\\\" \\\\ x\\tñ€ %+&=:,()\",\"ch\":\"ab \",\"b\":true,\"ts\":\"2009-09-19T11:59:48.599\",\"tz\":\"2009-09-19T08:59:48.599+00:00\",\"d\":\"2009-09-19\",\"iv\":\"26:03:04\",\"n\":\"1.500\",\"f8\":\"1e+300\",\"ba\":\"\\\\x00ff5c\",\"j\":\"{\\\"a\\\": [1, null]}\",\"ai\":\"{1,NULL}\",\"at\":\"{\\\"a b\\\",\\\"c\\\\\\\"d\\\",NULL,\\\"\\\"}\",\"dm\":\"7\"}|public.ty|{\"id\":1,\"i2\":-32768,\"t\":\"it's \\\"q\\\" \\\\ x\\tñ€ %+&=:,()\",\"ch\":\"ab \",\"b\":true,\"ts\":\"2009-09-19T11:59:48.599\",\"tz\":\"2009-09-19T08:59:48.599+00:00\",\"d\":\"2009-09-19\",\"iv\":\"1 day 02:03:04\",\"n\":\"1.50\",\"f8\":\"1e+300\",\"ba\":\"\\\\x00ff5c\",\"j\":\"{\\\"a\\\": [1, null]}\",\"ai\":\"{1,NULL}\",\"at\":\"{\\\"a b\\\",\\\"c\\\\\\\"d\\\",NULL,\\\"\\\"}\",\"dm\":\"7\"}|<null>|<null>",
+            "U:id|id=1&i2=-32768&t&ch=ab+&b=t&ts=2009-09-19+11%3a59%3a48.599&tz=2009-09-19+08%3a59%3a48.599%2b00&d=2009-09-19&iv=26%3a03%3a04&n=2&f8=1e%2b300&ba=%5cx00ff5c&j=%7b%22a%22%3a+%5b1%2c+null%5d%7d&ai=%7b1%2cNULL%7d&at=%7b%22a+b%22%2c%22c%5c%22d%22%2cNULL%2c%22%22%7d&dm=7|public.ty|id=1&i2=-32768&t=it%27s+%22q%22+%5c+x%09%c3%b1%e2%82%ac+%25%2b%26%3d%3a%2c%28%29&ch=ab+&b=t&ts=2009-09-19+11%3a59%3a48.599&tz=2009-09-19+08%3a59%3a48.599%2b00&d=2009-09-19&iv=26%3a03%3a04&n=1.500&f8=1e%2b300&ba=%5cx00ff5c&j=%7b%22a%22%3a+%5b1%2c+null%5d%7d&ai=%7b1%2cNULL%7d&at=%7b%22a+b%22%2c%22c%5c%22d%22%2cNULL%2c%22%22%7d&dm=7|<null>|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"ty\"],\"pkey\":[\"id\"]}|{\"id\":1,\"i2\":-32768,\"t\":null,\"ch\":\"ab \",\"b\":true,\"ts\":\"2009-09-19T11:59:48.599\",\"tz\":\"2009-09-19T08:59:48.599+00:00\",\"d\":\"2009-09-19\",\"iv\":\"26:03:04\",\"n\":\"2\",\"f8\":\"1e+300\",\"ba\":\"\\\\x00ff5c\",\"j\":\"{\\\"a\\\": [1, null]}\",\"ai\":\"{1,NULL}\",\"at\":\"{\\\"a b\\\",\\\"c\\\\\\\"d\\\",NULL,\\\"\\\"}\",\"dm\":\"7\"}|public.ty|{\"id\":1,\"i2\":-32768,\"t\":\"it's \\\"q\\\" \\\\ x\\tñ€ %+&=:,()\",\"ch\":\"ab \",\"b\":true,\"ts\":\"2009-09-19T11:59:48.599\",\"tz\":\"2009-09-19T08:59:48.599+00:00\",\"d\":\"2009-09-19\",\"iv\":\"26:03:04\",\"n\":\"1.500\",\"f8\":\"1e+300\",\"ba\":\"\\\\x00ff5c\",\"j\":\"{\\\"a\\\": [1, null]}\",\"ai\":\"{1,NULL}\",\"at\":\"{\\\"a b\\\",\\\"c\\\\\\\"d\\\",NULL,\\\"\\\"}\",\"dm\":\"7\"}|<null>|<null>",
+            "U|t=NULL,n='2' where id='1'|public.ty|<null>|<null>|<null>",
+            "D|id='2'|public.ty|<null>|<null>|<null>",
+            "D:id|id=2&i2&t=&ch&b&ts=infinity&tz&d&iv&n&f8&ba&j&ai&at&dm|public.ty|<null>|<null>|<null>",
+            "{\"op\":\"DELETE\",\"table\":[\"public\",\"ty\"],\"pkey\":[\"id\"]}|{\"id\":2,\"i2\":null,\"t\":\"\",\"ch\":null,\"b\":null,\"ts\":\"infinity\",\"tz\":null,\"d\":null,\"iv\":null,\"n\":null,\"f8\":null,\"ba\":null,\"j\":null,\"ai\":null,\"at\":null,\"dm\":null}|public.ty|<null>|<null>|<null>",
+        ],
+    );
+}
+
+/// ignore=, pkey=, when=, ev_*= expressions, SKIP, TRUNCATE, magic columns and
+/// session_replication_role = local.
+#[test]
+fn arguments_behave_like_the_original() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+select pgq.create_queue('q');
+create table o (id int, name text, val numeric, note text, primary key (id));
+create trigger a after insert or update or delete on o for each row execute procedure pgq.logutriga('q', 'ignore=note', 'pkey=name,id');
+create trigger b after insert or update or delete on o for each row execute procedure pgq.sqltriga('q', 'ignore=note', 'when=val > 5', 'ev_extra3=''x'' || id', 'ev_type=upper(name)');
+create trigger c after insert or update or delete on o for each row execute procedure pgq.jsontriga('q', 'ev_extra1=name', 'ev_data=val * 2');
+insert into o values (1, 'one', 10, 'n1'), (2, 'two', 3, 'n2');
+update o set note = 'changed' where id = 1;
+update o set val = 11, note = 'both' where id = 1;
+update o set val = val where id = 2;
+delete from o where id = 1;
+create table s (id int primary key, v text);
+create trigger a before insert or update or delete on s for each row execute procedure pgq.logutriga('q', 'SKIP');
+insert into s values (5, 'skipped');
+create table tr (id int primary key);
+create trigger a after truncate on tr for each statement execute procedure pgq.logutriga('q');
+create trigger b after truncate on tr for each statement execute procedure pgq.jsontriga('q');
+truncate tr;
+create table m (id int primary key, v text, _pgq_ev_type text, _pgq_ev_extra4 text);
+create trigger a after insert on m for each row execute procedure pgq.logutriga('q');
+insert into m values (1, 'a', 'magic', 'x4');
+set session_replication_role = local;
+insert into o values (9, 'local', 1, null);
+"#,
+    );
+    assert_eq!(db.psql("select count(*) from s"), "0", "SKIP suppresses the row");
+    assert_events(
+        &db,
+        &[
+            "I:name,id|id=1&name=one&val=10|public.o|<null>|<null>|<null>",
+            "ONE|(id,name,val) values ('1','one','10')|public.o|<null>|x1|<null>",
+            "{\"op\":\"INSERT\",\"table\":[\"public\",\"o\"],\"pkey\":[\"id\"]}|20|one|<null>|<null>|<null>",
+            "I:name,id|id=2&name=two&val=3|public.o|<null>|<null>|<null>",
+            "{\"op\":\"INSERT\",\"table\":[\"public\",\"o\"],\"pkey\":[\"id\"]}|6|two|<null>|<null>|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"o\"],\"pkey\":[\"id\"]}|20|one|<null>|<null>|<null>",
+            "U:name,id|id=1&name=one&val=11|public.o|<null>|<null>|<null>",
+            "ONE|val='11' where id='1'|public.o|<null>|x1|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"o\"],\"pkey\":[\"id\"]}|22|one|<null>|<null>|<null>",
+            "U:name,id|id=2&name=two&val=3|public.o|<null>|<null>|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"o\"],\"pkey\":[\"id\"]}|6|two|<null>|<null>|<null>",
+            "D:name,id|id=1&name=one&val=11|public.o|<null>|<null>|<null>",
+            "ONE|id='1'|public.o|<null>|x1|<null>",
+            "{\"op\":\"DELETE\",\"table\":[\"public\",\"o\"],\"pkey\":[\"id\"]}|22|one|<null>|<null>|<null>",
+            "I:id|id=5&v=skipped|public.s|<null>|<null>|<null>",
+            "R||public.tr|<null>|<null>|<null>",
+            "{\"op\":\"TRUNCATE\",\"table\":[\"public\",\"tr\"],\"pkey\":[\"id\"]}|{}|public.tr|<null>|<null>|<null>",
+            "magic|id=1&v=a|public.m|<null>|<null>|x4",
+        ],
+    );
+}
+
+/// The per-session cache must notice added, renamed and dropped columns, a new primary key
+/// and a renamed table.
+#[test]
+fn cached_table_facts_follow_alter_table() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+select pgq.create_queue('q');
+create table nul (id int primary key, v text);
+create trigger a after insert or update or delete on nul for each row execute procedure pgq.logutriga('q');
+insert into nul values (1, null);
+alter table nul add column w text;
+insert into nul values (2, null, 'w2');
+alter table nul rename column v to vv;
+insert into nul values (3, null, 'w3');
+alter table nul drop column vv;
+insert into nul values (4, 'w4');
+update nul set w = 'w1' where id = 1;
+alter table nul drop constraint nul_pkey;
+alter table nul add primary key (w);
+insert into nul values (5, 'w5');
+alter table nul rename to nul2;
+insert into nul2 values (6, 'w6');
+"#,
+    );
+    assert_events(
+        &db,
+        &[
+            "I:id|id=1&v|public.nul|<null>|<null>|<null>",
+            "I:id|id=2&v&w=w2|public.nul|<null>|<null>|<null>",
+            "I:id|id=3&vv&w=w3|public.nul|<null>|<null>|<null>",
+            "I:id|id=4&w=w4|public.nul|<null>|<null>|<null>",
+            "U:id|id=1&w=w1|public.nul|<null>|<null>|<null>",
+            "I:w|id=5&w=w5|public.nul|<null>|<null>|<null>",
+            "I:w|id=6&w=w6|public.nul2|<null>|<null>|<null>",
+        ],
+    );
+}
+
+fn error_of(db: &Db, sql: &str) -> String {
+    let out = db.psql_raw(sql);
+    assert!(!out.status.success(), "expected failure: {sql}");
+    String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("").to_string()
+}
+
+/// Refusals carry the original texts.
+#[test]
+fn errors_match_the_original() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+select pgq.create_queue('q');
+create table k (id int primary key, v text);
+create trigger a after insert or update or delete on k for each row execute procedure pgq.logutriga('q');
+create table nk (id int, v text);
+create trigger a after insert or update or delete on nk for each row execute procedure pgq.jsontriga('q');
+create table d (id int primary key);
+create trigger a after insert or update or delete on d for each row execute procedure pgq.sqltriga('q', 'deny');
+create table sa (id int primary key);
+create trigger a after insert on sa for each row execute procedure pgq.logutriga('q', 'SKIP');
+create table bp (id int primary key);
+create trigger a after insert on bp for each row execute procedure pgq.logutriga('q', 'skip');
+create table nq (id int primary key);
+create trigger a after insert on nq for each row execute procedure pgq.logutriga();
+create table st (id int primary key);
+create trigger a after insert on st for each statement execute procedure pgq.logutriga('q');
+create table tri (id int primary key);
+create trigger a after truncate on tri for each statement execute procedure pgq.logutriga('q', 'ignore=id');
+create table w (id int primary key, v numeric);
+create trigger a after insert on w for each row execute procedure pgq.logutriga('q', 'when=v');
+create table mc (id int primary key, _pgq_ev_foo text);
+create trigger a after insert on mc for each row execute procedure pgq.logutriga('q');
+create table nn (id int, v text);
+create trigger a after insert or update on nn for each row execute procedure pgq.sqltriga('q', 'pkey=v');
+insert into k values (1, 'a');
+insert into nk values (1, 'a');
+insert into nn values (1, null);
+"#,
+    );
+    let cases = [
+        ("update k set id = 2", "primary key update not allowed"),
+        ("update nk set v = 'b'", "Update/Delete on table without pkey"),
+        ("insert into d values (1)", "Table 'public.d' to queue 'q': change not allowed (INSERT)"),
+        ("insert into sa values (1)", "SKIP does not work in AFTER trigger."),
+        ("insert into bp values (1)", "bad param to pgq trigger"),
+        ("insert into nq values (1)", "pgq trigger must have destination queue as argument"),
+        ("insert into st values (1)", "pgq Ins/Upd/Del trigger must be fired FOR EACH ROW"),
+        ("truncate tri", "Column ignore does not make sense for truncate trigger"),
+        ("insert into w values (1, 2)", "when= query result must be boolean, got=1700"),
+        ("insert into mc values (1, 'x')", "Unknown magic column: _pgq_ev_foo"),
+        ("update nn set id = 2", "logtriga: Unexpected NULL key value"),
+    ];
+    for (sql, msg) in cases {
+        assert_eq!(error_of(&db, sql), format!("ERROR:  {msg}"), "{sql}");
+    }
+}
