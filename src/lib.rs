@@ -4,4 +4,5 @@
 pub mod data_maintainer;
 pub mod script;
 pub mod sqlmod;
+pub mod ticker;
 pub mod tools;

@@ -159,7 +159,9 @@ impl Sink {
 
 impl Log for Logger {
     fn enabled(&self, metadata: &Metadata) -> bool {
+        // Libraries' debug chatter (tokio_postgres logs every statement) would drown `-v`.
         metadata.level() <= log::max_level()
+            && (metadata.level() <= Level::Info || metadata.target().starts_with(env!("CARGO_CRATE_NAME")))
     }
 
     fn log(&self, record: &Record) {

@@ -24,6 +24,7 @@ pub struct Tool {
 
 pub const TOOLS: &[Tool] = &[
     Tool { name: "install", aliases: &[], about: install::ABOUT, cli: install::cli, run: install::run },
+    Tool { name: "pgqd", aliases: &[], about: crate::ticker::ABOUT, cli: crate::ticker::cli, run: crate::ticker::run },
     Tool { name: "install-links", aliases: &[], about: links::ABOUT, cli: links::cli, run: links::run },
     Tool {
         name: "data_maintainer",

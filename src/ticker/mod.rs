@@ -1,0 +1,88 @@
+//! pgqd, the PgQ ticker and maintenance daemon: one process serves every PgQ database of a
+//! cluster (or a configured list), ticking their queues, moving retry events back and rotating
+//! and vacuuming pgq's tables. One thread per database, so one slow database delays no other.
+
+mod failures;
+mod maint;
+mod settings;
+mod stats;
+mod stopper;
+mod supervisor;
+mod tick;
+mod worker;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Command;
+
+use crate::script::cli::{common_args, ScriptOptions};
+use crate::script::logging::Style;
+use crate::script::runner::{self, ScriptSpec};
+
+pub use settings::Settings;
+
+pub const ABOUT: &str = "PgQ ticker and maintenance daemon";
+
+const SPEC: ScriptSpec = ScriptSpec {
+    name: "pgqd",
+    sections: &["pgqd"],
+    ini_template: include_str!("pgqd.ini"),
+    log_style: Style::Libusual,
+    loop_delay: 1.0,
+};
+
+pub fn cli() -> Command {
+    common_args(Command::new("pgqd"))
+        .about(ABOUT)
+        .override_usage("pgqd [switches] pgqd.ini")
+        .long_about(
+            "Ticks every PgQ queue of the served databases (pgq.ticker() every ticker_period), moves \
+             due retry events back into their queues every retry_period, and every maint_period \
+             runs the maintenance pgq lists: event table rotation, the queues' extra maintenance \
+             functions and vacuum of pgq's tables. Serves the databases named in database_list, or \
+             else every database of the cluster with pgq installed, re-checked every check_period. \
+             Works with this project's pgq and with the original C PgQ 3.x.",
+        )
+        .after_long_help(
+            "Signals: HUP re-reads the config (a database added to database_list is served from \
+             then on), INT stops cleanly, TERM exits at once with status 1. -s, -k and -r send \
+             INT, TERM and HUP to the process named in the pidfile.",
+        )
+}
+
+pub fn run(_invoked_as: &str, m: &clap::ArgMatches) -> ExitCode {
+    let opts = match ScriptOptions::from_matches(m) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("pgqd: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    if opts.config.is_none() && !opts.version && !opts.print_ini {
+        eprintln!("pgqd requires config file");
+        return ExitCode::from(1);
+    }
+    let (cfg, log) = match runner::prepare(&SPEC, &opts) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let settings = match Settings::from_config(&cfg) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("{e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut running = match runner::start(&SPEC, &opts, &cfg, log) {
+        Ok(r) => r,
+        Err(e) => {
+            log::error!("{e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    log::info!("Starting pgqd {}", env!("CARGO_PKG_VERSION"));
+    let shared = Arc::new(worker::Shared::new(settings, running.signals.clone()));
+    running.started();
+    supervisor::Supervisor::new(cfg, shared).run()
+}

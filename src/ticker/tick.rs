@@ -1,0 +1,151 @@
+//! The ticker thread of one database: check that pgq is there and new enough, then call
+//! `pgq.ticker()` every ticker_period on one kept connection (re-opened after
+//! connection_lifetime), and start the maintenance thread once the first tick worked.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use anyhow::Result;
+use postgres::{Client, Statement};
+
+use super::failures::Failures;
+use super::worker::DbCtx;
+use crate::script::db::anyhow_text;
+
+struct Conn {
+    client: Client,
+    ticker: Statement,
+    opened: Instant,
+}
+
+enum Step {
+    Ticked,
+    /// No usable pgq here: look again after check_period.
+    NoPgq,
+}
+
+enum Fail {
+    /// Could not open a connection (server down, database gone, auth).
+    Connect(anyhow::Error),
+    Query(anyhow::Error),
+}
+
+pub fn run(ctx: Arc<DbCtx>) {
+    log::debug!("[{}]: launching ticker", ctx.label);
+    let mut conn: Option<Conn> = None;
+    let mut failures = Failures::default();
+    let mut maint: Option<JoinHandle<()>> = None;
+    let mut version: Option<String> = None;
+    let mut next = Instant::now();
+    while !ctx.stop.is_stopped() {
+        let s = ctx.shared.settings();
+        let started = Instant::now();
+        if conn.as_ref().is_some_and(|c| c.opened.elapsed() >= s.connection_lifetime) {
+            log::debug!("[{}]: connection_lifetime reached, reconnecting", ctx.label);
+            conn = None;
+        }
+        let wake_at = match step(&ctx, &mut conn, &mut version) {
+            Ok(Step::Ticked) => {
+                failures.recovered(&ctx.label);
+                ctx.state.up.store(true, Ordering::Relaxed);
+                ctx.shared.stats.tick(&ctx.state);
+                if maint.is_none() {
+                    maint = spawn_maint(&ctx);
+                }
+                // A fixed rate: the next tick is one period after this one started, not after
+                // it finished; a late tick does not cause a burst of catch-up ticks.
+                next += s.ticker_period;
+                if next < started {
+                    next = started + s.ticker_period;
+                }
+                next
+            }
+            Ok(Step::NoPgq) => {
+                conn = None;
+                ctx.state.up.store(true, Ordering::Relaxed);
+                Instant::now() + s.check_period
+            }
+            Err(fail) => {
+                conn = None;
+                version = None;
+                ctx.state.up.store(false, Ordering::Relaxed);
+                ctx.state.errors.fetch_add(1, Ordering::Relaxed);
+                let (what, e, connecting) = match &fail {
+                    Fail::Connect(e) => ("connection failed", e, true),
+                    Fail::Query(e) => ("ticker failed", e, false),
+                };
+                let text = anyhow_text(e);
+                let pause = failures.failed(&ctx.label, what, &text);
+                if connecting && s.max_reconnect_failures > 0 && failures.consecutive() >= s.max_reconnect_failures {
+                    ctx.shared.give_up(format!(
+                        "[{}]: giving up after {} failed connection attempts: {text}",
+                        ctx.label,
+                        failures.consecutive()
+                    ));
+                    break;
+                }
+                next = Instant::now() + pause;
+                next
+            }
+        };
+        if ctx.stop.sleep_until(wake_at) {
+            break;
+        }
+    }
+    ctx.state.up.store(false, Ordering::Relaxed);
+    if let Some(h) = maint {
+        let _ = h.join();
+    }
+    log::debug!("[{}]: ticker stopped", ctx.label);
+}
+
+fn spawn_maint(ctx: &Arc<DbCtx>) -> Option<JoinHandle<()>> {
+    let c = ctx.clone();
+    match std::thread::Builder::new().name(format!("maint:{}", ctx.label)).spawn(move || super::maint::run(c)) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            log::error!("[{}]: cannot start maintenance thread: {e}", ctx.label);
+            None
+        }
+    }
+}
+
+fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> Result<Step, Fail> {
+    if conn.is_none() {
+        let mut client = ctx.connect().map_err(Fail::Connect)?;
+        match check_pgq(ctx, &mut client, version).map_err(Fail::Query)? {
+            true => {
+                let ticker = client.prepare("select pgq.ticker()").map_err(|e| Fail::Query(e.into()))?;
+                *conn = Some(Conn { client, ticker, opened: Instant::now() });
+            }
+            false => return Ok(Step::NoPgq),
+        }
+    }
+    let c = conn.as_mut().expect("connected above");
+    let row = c.client.query_one(&c.ticker, &[]).map_err(|e| Fail::Query(e.into()))?;
+    let queues: Option<i64> = row.get(0);
+    log::debug!("[{}]: ticker: {} queue(s) ticked", ctx.label, queues.unwrap_or(0));
+    Ok(Step::Ticked)
+}
+
+/// Is pgq installed here, and version 3 or later? Logs the version when it is first seen.
+fn check_pgq(ctx: &DbCtx, client: &mut Client, seen: &mut Option<String>) -> Result<bool> {
+    if client.query_opt("select 1 from pg_catalog.pg_namespace where nspname = 'pgq'", &[])?.is_none() {
+        log::debug!("[{}]: no pgq", ctx.label);
+        return Ok(false);
+    }
+    let v: Option<String> = client.query_opt("select pgq.version()::text", &[])?.and_then(|r| r.get(0));
+    let v = v.unwrap_or_default();
+    let major: u32 = v.split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok()).unwrap_or(0);
+    if major < 3 {
+        log::warn!("[{}]: bad pgq version, ignoring: {v:?}", ctx.label);
+        return Ok(false);
+    }
+    if seen.as_deref() != Some(v.as_str()) {
+        log::info!("[{}]: pgq version ok: {v}", ctx.label);
+        *seen = Some(v);
+    }
+    Ok(true)
+}
