@@ -2,4 +2,5 @@ mod data_maintainer;
 mod dispatch;
 mod pgq_sql;
 mod pgq_triggers;
+mod pgqd;
 mod script;
