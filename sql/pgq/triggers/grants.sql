@@ -1,2 +1,16 @@
--- Producers (members of pgq_writer) may use the triggers; the helpers are internal.
-grant execute on function pgq.logutriga(), pgq.sqltriga(), pgq.jsontriga() to pgq_writer;
+-- The triggers and the helpers they call run as the user changing the table, so producers
+-- (members of pgq_writer) get them all, as they get pgq.insert_event; nobody else does.
+do $$
+declare
+    v_fn regprocedure;
+begin
+    for v_fn in
+        select p.oid from pg_catalog.pg_proc p
+         where p.pronamespace = 'pgq'::regnamespace and p.prokind = 'f'
+           and (p.proname in ('logutriga', 'sqltriga', 'jsontriga', '_urlencode') or p.proname like '\_trg\_%')
+           and p.proname <> '_trg_ddl_bump'
+    loop
+        execute 'revoke all on function ' || v_fn || ' from public';
+        execute 'grant execute on function ' || v_fn || ' to pgq_writer';
+    end loop;
+end $$;
