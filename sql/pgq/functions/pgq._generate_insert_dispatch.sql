@@ -1,9 +1,10 @@
-create or replace function pgq._insert_dispatch_branch(i_ids int4[], i_tables text[], i_ntables int4[],
-    i_lo int4, i_hi int4)
+create or replace function pgq._insert_dispatch_branch(i_ids int4[], i_tables text[], i_seqs text[],
+    i_ntables int4[], i_insert text, i_lo int4, i_hi int4)
 returns text as $$
--- PL/pgSQL text that inserts the event into its table when the queue is one of i_lo..i_hi of
--- the id-sorted arrays: a binary search on v_queue_id (cost grows with log(queues)), then one
--- static INSERT per rotating table of the queue, chosen by v_cur_table.
+-- PL/pgSQL text that writes the event when the queue is one of i_lo..i_hi of the id-sorted
+-- arrays: a binary search on v_queue_id (cost grows with log(queues)), then, chosen by
+-- v_cur_table, the statement i_insert with %1$s = the table and %2$s = the event sequence,
+-- both as SQL text.
 declare
     v_mid int4;
     v_sql text;
@@ -15,21 +16,17 @@ begin
     if i_lo < i_hi then
         v_mid := (i_lo + i_hi) / 2;
         return E'\n    if v_queue_id <= ' || i_ids[v_mid] || ' then'
-            || pgq._insert_dispatch_branch(i_ids, i_tables, i_ntables, i_lo, v_mid)
+            || pgq._insert_dispatch_branch(i_ids, i_tables, i_seqs, i_ntables, i_insert, i_lo, v_mid)
             || E'\n    else'
-            || pgq._insert_dispatch_branch(i_ids, i_tables, i_ntables, v_mid + 1, i_hi)
+            || pgq._insert_dispatch_branch(i_ids, i_tables, i_seqs, i_ntables, i_insert, v_mid + 1, i_hi)
             || E'\n    end if;';
     end if;
     v_sql := E'\n    if v_queue_id = ' || i_ids[i_lo] || ' then';
     for i in 0 .. i_ntables[i_lo] - 1 loop
         v_sql := v_sql || E'\n      ' || case when i = 0 then 'if' else 'elsif' end
-            || ' v_cur_table = ' || i || ' then'
-            || E'\n        insert into ' || pgq.quote_fqname(i_tables[i_lo] || '_' || i)
-            || ' (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data,'
-            || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-            || E'\n        values (v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data,'
-            || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
-            || E'\n        return v_ev_id;';
+            || ' v_cur_table = ' || i || E' then\n        '
+            || format(i_insert, pgq.quote_fqname(i_tables[i_lo] || '_' || i),
+                      quote_literal(pgq.quote_fqname(i_seqs[i_lo])) || '::regclass');
     end loop;
     return v_sql || E'\n      end if;\n    end if;';
 end;
@@ -37,35 +34,51 @@ $$ language plpgsql immutable;
 
 create or replace function pgq._generate_insert_dispatch()
 returns integer as $$
--- Rewrites pgq.insert_event_raw() with static INSERT statements for every table of every
--- queue, between its two marker lines. EXECUTE would plan every insert anew; static
--- statements keep their plans cached per session, which is what makes insert_event as fast as
--- the original C code. Called when queues are created or dropped and by every install.
--- Returns the number of queues covered.
+-- Fills the generated part of pgq.insert_event(7 args) and pgq.insert_event_raw(): static
+-- INSERT statements for every table of every queue, placed between their marker lines.
+-- EXECUTE would plan every insert anew; static statements keep their plans cached per session,
+-- which is what makes insert_event as fast as the original C code. Called when queues are
+-- created or dropped and by every install. Returns the number of queues covered.
 declare
     v_ids int4[];
     v_tables text[];
+    v_seqs text[];
     v_ntables int4[];
+    v_fn record;
     v_def text;
     v_new text;
 begin
     -- one generator at a time; the select below then sees every queue committed before us
     perform pg_advisory_xact_lock(hashtext('pgq._generate_insert_dispatch'));
     select array_agg(queue_id order by queue_id), array_agg(queue_data_pfx order by queue_id),
-           array_agg(queue_ntables order by queue_id)
-      into v_ids, v_tables, v_ntables
+           array_agg(queue_event_seq order by queue_id), array_agg(queue_ntables order by queue_id)
+      into v_ids, v_tables, v_seqs, v_ntables
       from pgq.queue;
-    v_def := pg_get_functiondef('pgq.insert_event_raw(text, bigint, timestamptz, int4, int4,'
-                                ' text, text, text, text, text, text)'::regprocedure);
-    v_new := regexp_replace(v_def,
-        '(-- generated dispatch begin).*(\n *-- generated dispatch end)',
-        '\1' || replace(pgq._insert_dispatch_branch(v_ids, v_tables, v_ntables, 1,
-                                                    coalesce(array_length(v_ids, 1), 0)),
-                        '\', '\\') || '\2');
-    if v_new = v_def and v_ids is not null then
-        raise exception 'pgq.insert_event_raw() has lost its generated dispatch markers';
-    end if;
-    execute v_new;
+    for v_fn in
+        -- insert_event: a new event; the sequence is a constant the planner resolves once
+        select 'pgq.insert_event(text, text, text, text, text, text, text)' as sig,
+               'insert into %1$s (ev_id, ev_time, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+               || E'\n        values (nextval(%2$s), now(), ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+               || E'\n        returning ev_id into v_ev_id;'
+               || E'\n        return v_ev_id;' as ins
+        union all
+        -- insert_event_raw: every field given, id and time already settled
+        select 'pgq.insert_event_raw(text, bigint, timestamptz, int4, int4, text, text, text, text, text, text)',
+               'insert into %1$s (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+               || E'\n        values (v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
+               || E'\n        return v_ev_id;'
+    loop
+        v_def := pg_get_functiondef(v_fn.sig::regprocedure);
+        v_new := regexp_replace(v_def,
+            '(-- generated dispatch begin).*(\n *-- generated dispatch end)',
+            '\1' || replace(pgq._insert_dispatch_branch(v_ids, v_tables, v_seqs, v_ntables, v_fn.ins,
+                                                        1, coalesce(array_length(v_ids, 1), 0)),
+                            '\', '\\') || '\2');
+        if v_new = v_def and v_ids is not null then
+            raise exception '% has lost its generated dispatch markers', v_fn.sig;
+        end if;
+        execute v_new;
+    end loop;
     return coalesce(array_length(v_ids, 1), 0);
 end;
 $$ language plpgsql security definer;

@@ -17,22 +17,25 @@ declare
     v_ev_id bigint;
     v_ev_time timestamptz;
 begin
-    if queue_name is null then
-        raise exception 'Queue name must not be NULL';
-    end if;
     select q.queue_id, q.queue_cur_table, q.queue_disable_insert, q.queue_per_tx_limit,
            q.queue_data_pfx, q.queue_event_seq
       into v_queue_id, v_cur_table, v_disabled, v_tx_limit, v_data_pfx, v_event_seq
       from pgq.queue q
      where q.queue_name = queue_name;
-    if not found then
-        raise exception 'No such queue';
-    end if;
-    if v_disabled and current_setting('session_replication_role') <> 'replica' then
-        raise exception 'Insert into queue disallowed';
-    end if;
-    if v_tx_limit is not null then
-        perform pgq._check_tx_limit(v_queue_id, queue_name, v_tx_limit);
+    -- one test on the common path, the reasons are sorted out only when something is unusual
+    if not found or v_disabled or v_tx_limit is not null then
+        if queue_name is null then
+            raise exception 'Queue name must not be NULL';
+        end if;
+        if not found then
+            raise exception 'No such queue';
+        end if;
+        if v_disabled and current_setting('session_replication_role') <> 'replica' then
+            raise exception 'Insert into queue disallowed';
+        end if;
+        if v_tx_limit is not null then
+            perform pgq._check_tx_limit(v_queue_id, queue_name, v_tx_limit);
+        end if;
     end if;
 
     -- separately rather than in the select above: a volatile call there costs more than this
@@ -41,8 +44,8 @@ begin
         v_ev_id := ev_id;
     end if;
     v_ev_time := coalesce(ev_time, now());
-    -- The fast path: pgq._generate_insert_dispatch() replaces the two marker lines below with
-    -- static INSERTs (plans cached per session) for every table of every queue.
+    -- pgq._generate_insert_dispatch() puts static INSERTs (plans cached per session) for every
+    -- table of every queue between the two marker lines below.
     -- generated dispatch begin
     -- generated dispatch end
 
