@@ -34,7 +34,7 @@ $$ language plpgsql immutable;
 
 create or replace function pgq._generate_insert_dispatch()
 returns integer as $$
--- Fills the generated part of pgq.insert_event(7 args) and pgq.insert_event_raw(): static
+-- Fills the generated part of both pgq.insert_event() forms and of pgq.insert_event_raw(): static
 -- INSERT statements for every table of every queue, placed between their marker lines.
 -- EXECUTE would plan every insert anew; static statements keep their plans cached per session,
 -- which is what makes insert_event as fast as the original C code. Called when queues are
@@ -61,6 +61,12 @@ begin
                || E'\n        values (nextval(%2$s), now(), ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
                || E'\n        returning ev_id into v_ev_id;'
                || E'\n        return v_ev_id;' as ins
+        union all
+        select 'pgq.insert_event(text, text, text)',
+               'insert into %1$s (ev_id, ev_time, ev_type, ev_data)'
+               || E'\n        values (nextval(%2$s), now(), ev_type, ev_data)'
+               || E'\n        returning ev_id into v_ev_id;'
+               || E'\n        return v_ev_id;'
         union all
         -- insert_event_raw: every field given, id and time already settled
         select 'pgq.insert_event_raw(text, bigint, timestamptz, int4, int4, text, text, text, text, text, text)',

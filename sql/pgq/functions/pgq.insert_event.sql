@@ -29,7 +29,24 @@ $$ language plpgsql security definer;
 
 create or replace function pgq.insert_event(queue_name text, ev_type text, ev_data text)
 returns bigint as $$
--- Queues one event in the caller's transaction; returns its id. Plain SQL so that the
--- planner inlines it into the caller's statement.
-    select pgq.insert_event($1, $2, $3, null, null, null, null);
-$$ language sql;
+-- Queues one event in the caller's transaction; returns its id. The same fast path as the
+-- 7-argument form above, generated into this one too (security definer for the same reason):
+-- one function call per event either way. Plain SQL would be inlined into a statement planned
+-- once, but costs a parse at every planning of a one-off statement.
+#variable_conflict use_variable
+declare
+    v_queue_id int4;
+    v_cur_table int4;
+    v_ev_id bigint;
+begin
+    select q.queue_id, q.queue_cur_table into v_queue_id, v_cur_table
+      from pgq.queue q
+     where q.queue_name = queue_name and not q.queue_disable_insert and q.queue_per_tx_limit is null;
+    if found then
+    -- generated dispatch begin
+    -- generated dispatch end
+    end if;
+    return pgq.insert_event_raw(queue_name, null, now(), null, null,
+                                ev_type, ev_data, null, null, null, null);
+end;
+$$ language plpgsql security definer;
