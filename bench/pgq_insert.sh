@@ -1,7 +1,7 @@
 #!/bin/sh
 # Side-by-side speed of pgq.insert_event: the original PgQ (C extension, `create extension pgq`)
 # against our PL/pgSQL schema, on a throw-away cluster started here.
-# Prints `RESULT name=value unit` lines (median of RUNS runs).
+# Prints `RESULT name=value unit` lines (median of RUNS runs) and ours/original ratios.
 #
 #   bench/pgq_insert.sh            env: PGBIN (PostgreSQL bin dir), BENCH_PORT, EVENTS, TXNS, RUNS
 set -eu
@@ -59,20 +59,25 @@ small_tx_rate() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-report() {  # name unit command...
-    name=$1 unit=$2; shift 2
-    i=0
-    while [ $i -lt "$RUNS" ]; do "$@"; i=$((i + 1)); done | median | {
-        read -r v
-        echo "RESULT $name=$v $unit"
-    }
-}
-
-for db in orig ours; do
-    report "${db}_insert_event_one_tx" events/s \
-        one_tx_rate "$db" "perform pgq.insert_event('bench', 'bench', '$payload')"
-    report "${db}_insert_event_small_tx" tx/s small_tx_rate "$db"
-    report "${db}_plain_insert_one_tx" rows/s one_tx_rate "$db" \
-        "insert into bench_plain (ev_id, ev_time, ev_type, ev_data) values (i, now(), 'bench', '$payload')"
-    psql -d "$db" -c "truncate bench_plain" -c "truncate pgq.event_1_0"
+# Runs alternate between the two databases so that load from elsewhere on the machine hits
+# both alike; each figure is the median of RUNS runs.
+ins="perform pgq.insert_event('bench', 'bench', '$payload')"
+plain="insert into bench_plain (ev_id, ev_time, ev_type, ev_data) values (i, now(), 'bench', '$payload')"
+i=0
+while [ $i -lt "$RUNS" ]; do
+    for db in orig ours; do
+        one_tx_rate "$db" "$ins" >>"$dir/$db.one_tx"
+        small_tx_rate "$db" >>"$dir/$db.small_tx"
+        one_tx_rate "$db" "$plain" >>"$dir/$db.plain"
+        psql -d "$db" -c "truncate bench_plain" -c "truncate pgq.event_1_0"
+    done
+    i=$((i + 1))
 done
+for db in orig ours; do
+    echo "RESULT ${db}_insert_event_one_tx=$(median <"$dir/$db.one_tx") events/s"
+    echo "RESULT ${db}_insert_event_small_tx=$(median <"$dir/$db.small_tx") tx/s"
+    echo "RESULT ${db}_plain_insert_one_tx=$(median <"$dir/$db.plain") rows/s"
+done
+ratio() { awk -v a="$(median <"$dir/ours.$1")" -v b="$(median <"$dir/orig.$1")" 'BEGIN { printf "%.2f", a / b }'; }
+echo "RESULT ratio_insert_event_one_tx=$(ratio one_tx) x"
+echo "RESULT ratio_insert_event_small_tx=$(ratio small_tx) x"
