@@ -300,3 +300,62 @@ fn rotation_waits_for_a_lagging_consumer_and_truncates_old_tables() {
     assert_eq!(drain(&db, "q", "slow"), ["d:in table 0 again"]);
     assert_eq!(db.psql("select count(*) from pgq.event_1_2"), "1");
 }
+
+#[test]
+fn install_replaces_functions_declared_differently_by_older_versions() {
+    let db = pgq_db();
+    // what older PgQ releases looked like: other result columns, other argument names
+    db.psql(
+        "drop function pgq.next_batch_info(text, text);
+         create function pgq.next_batch_info(i_queue_name text, i_consumer_name text, out batch_id int8)
+             as 'select 1::int8' language sql;
+         drop function pgq.register_consumer(text, text);
+         create function pgq.register_consumer(queue text, consumer text) returns int4
+             as 'select 0' language sql",
+    );
+    db.install(&["pgq"]);
+    assert_eq!(
+        db.psql("select pg_get_function_arguments('pgq.register_consumer(text,text)'::regprocedure)"),
+        "x_queue_name text, x_consumer_id text"
+    );
+    db.psql("select pgq.create_queue('q')");
+    assert_eq!(db.psql("select pgq.register_consumer('q', 'c')"), "1");
+    assert_eq!(db.psql("select count(*) from pgq.next_batch_info('q', 'c') where cur_tick_id is null"), "1");
+}
+
+/// Names of the functions that sql/pgq/functions declares.
+fn declared_function_names() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/pgq/functions");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for part in text.split("create or replace function pgq.").skip(1) {
+            names.push(part.split('(').next().unwrap().to_string());
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn list_of_declarations_in_drop_changed_matches_the_installed_functions() {
+    let db = pgq_db();
+    let file = include_str!("../../sql/pgq/structure/drop_changed.sql");
+    let start = file.find("from (values").expect("values list") + "from (values".len();
+    let end = file.find(") as ours(sig, args, result)").expect("end of list");
+    let values = &file[start..end];
+    let names = declared_function_names().iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+    let mismatches = db.psql(&format!(
+        "with ours(sig, args, result) as (values {values})
+         select 'declared differently: ' || ours.sig from ours
+          left join pg_proc p on p.oid = to_regprocedure(ours.sig)
+          where p.oid is null or pg_get_function_arguments(p.oid) <> ours.args
+             or pg_get_function_result(p.oid) <> ours.result
+         union all
+         select 'missing from the list: ' || p.oid::regprocedure::text from pg_proc p
+          where p.pronamespace = 'pgq'::regnamespace and p.proname in ({names})
+            and p.oid::regprocedure::text not in (select sig from ours)"
+    ));
+    assert_eq!(mismatches, "");
+}
