@@ -2,6 +2,7 @@
 //! and the shared layers under them; `main.rs` only dispatches.
 
 pub mod data_maintainer;
+pub mod qadmin;
 pub mod script;
 pub mod sqlmod;
 pub mod ticker;

@@ -34,6 +34,13 @@ pub const TOOLS: &[Tool] = &[
         run: crate::data_maintainer::run,
     },
     Tool { name: "generate", aliases: &[], about: generate::ABOUT, cli: generate::cli, run: generate::run },
+    Tool {
+        name: "qadmin",
+        aliases: &[],
+        about: crate::qadmin::ABOUT,
+        cli: crate::qadmin::cli,
+        run: crate::qadmin::run,
+    },
 ];
 
 /// Finds a tool by a name as typed: `londiste3`, `walmgr.py` and `pgqd` all count.
