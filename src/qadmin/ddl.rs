@@ -38,7 +38,7 @@ pub fn show_table(name: &str, s: &mut Session, out: &mut dyn Write) -> Result<()
         "select quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), a.attnotnull, \
          pg_get_expr(d.adbin, d.adrelid) \
          from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum \
-         where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
+         where a.attrelid = $1::text::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
         &[&fq],
     )?;
     writeln!(out, "{RULE}")?;
@@ -58,7 +58,7 @@ pub fn show_table(name: &str, s: &mut Session, out: &mut dyn Write) -> Result<()
         .collect();
     writeln!(out, "{}\n);", lines.join(",\n"))?;
     let constraints = c.query(
-        "select quote_ident(conname), pg_get_constraintdef(oid) from pg_constraint where conrelid = $1::regclass \
+        "select quote_ident(conname), pg_get_constraintdef(oid) from pg_constraint where conrelid = $1::text::regclass \
          order by case contype when 'p' then 0 when 'u' then 1 when 'c' then 2 else 3 end, conname",
         &[&fq],
     )?;
@@ -66,10 +66,10 @@ pub fn show_table(name: &str, s: &mut Session, out: &mut dyn Write) -> Result<()
         writeln!(out, "ALTER TABLE ONLY {fq} ADD CONSTRAINT {} {};", r.get::<_, String>(0), r.get::<_, String>(1))?;
     }
     let others = c.query(
-        "select pg_get_indexdef(i.indexrelid) || ';' from pg_index i where i.indrelid = $1::regclass \
+        "select pg_get_indexdef(i.indexrelid) || ';' from pg_index i where i.indrelid = $1::text::regclass \
          and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid) \
          union all \
-         select pg_get_triggerdef(t.oid) || ';' from pg_trigger t where t.tgrelid = $1::regclass and not t.tgisinternal",
+         select pg_get_triggerdef(t.oid) || ';' from pg_trigger t where t.tgrelid = $1::text::regclass and not t.tgisinternal",
         &[&fq],
     )?;
     for r in &others {
@@ -88,7 +88,7 @@ pub fn show_sequence(name: &str, s: &mut Session, out: &mut dyn Write) -> Result
         "select format_type(seqtypid, null), seqincrement::text, seqmin::text, seqmax::text, seqstart::text, \
          seqcache::text, seqcycle, (select last_value::text from pg_sequences x \
          where format('%I.%I', x.schemaname, x.sequencename) = $1) \
-         from pg_sequence where seqrelid = $1::regclass",
+         from pg_sequence where seqrelid = $1::text::regclass",
         &[&fq],
     )?;
     let (ty, inc, min, max, start, cache): (String, String, String, String, String, String) =
@@ -114,14 +114,14 @@ fn londiste_state(c: &mut Client, kind: &str, fq: &str, out: &mut dyn Write) -> 
     }
     let rows = if kind == "table" {
         c.query(
-            "select queue_name, format('local=%s merge_state=%s', local, coalesce(merge_state, '-')) \
+            "select queue_name, format('local=%s merge_state=%s', local::text, coalesce(merge_state, '-')) \
              from londiste.table_info where format('%I.%I', split_part(table_name, '.', 1), split_part(table_name, '.', 2)) = $1 \
              order by 1",
             &[&fq],
         )?
     } else {
         c.query(
-            "select queue_name, format('local=%s last_value=%s', local, coalesce(last_value::text, '-')) \
+            "select queue_name, format('local=%s last_value=%s', local::text, coalesce(last_value::text, '-')) \
              from londiste.seq_info where format('%I.%I', split_part(seq_name, '.', 1), split_part(seq_name, '.', 2)) = $1 \
              order by 1",
             &[&fq],

@@ -59,7 +59,7 @@ fn history_path() -> Option<PathBuf> {
 /// Runs the console until `quit;`, `exit;` or end of input. Returns false when the terminal
 /// could not be driven.
 pub fn interactive(s: &mut Session) -> bool {
-    match session::versions(s.client().expect("connected")) {
+    match s.client().and_then(session::versions) {
         Ok((server, _)) => {
             println!("Welcome to qadmin {} (server {server}), the PgQ interactive terminal.", env!("CARGO_PKG_VERSION"))
         }

@@ -77,7 +77,7 @@ impl Table {
                     }
                 })
                 .collect();
-            writeln!(out, " {}", line.join(" | ").trim_end())?;
+            writeln!(out, "{}", format!(" {}", line.join(" | ")).trim_end())?;
         }
         let count = self.rows.len();
         writeln!(out, "({count} {})", if count == 1 { "row" } else { "rows" })?;

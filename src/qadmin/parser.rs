@@ -147,7 +147,10 @@ impl<'a> Parser<'a> {
             Some(t) => {
                 SyntaxError { pos: t.start, message: format!("expected {what}, found {}", t.describe(self.src)) }
             }
-            None => SyntaxError { pos: self.src.len(), message: format!("expected {what} at end of statement") },
+            None => SyntaxError {
+                pos: self.toks.last().map_or(0, |t| t.end),
+                message: format!("expected {what} at end of statement"),
+            },
         }
     }
 
@@ -347,4 +350,65 @@ pub fn parse_with(p: &mut Parser) -> PResult<Stmt> {
 /// Parses one statement's tokens.
 pub fn parse(src: &str, toks: &[Token]) -> PResult<Stmt> {
     parse_with(&mut Parser::new(src, toks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::consumer::ConsumerCmd;
+    use super::super::lexer::tokenize;
+    use super::super::queue::QueueCmd;
+    use super::super::show::{BatchRef, Show};
+    use super::*;
+
+    fn p(s: &str) -> PResult<Stmt> {
+        parse(s, &tokenize(s).tokens)
+    }
+
+    #[test]
+    fn parses_console_commands() {
+        assert_eq!(p("CREATE Queue \"Q1\"").unwrap(), Stmt::Queue(QueueCmd::Create("Q1".into())));
+        assert_eq!(
+            p("alter queue * set max_count = 5, idle_period = '1 min'").unwrap(),
+            Stmt::Queue(QueueCmd::Alter(
+                None,
+                vec![("ticker_max_count", "5".into()), ("ticker_idle_period", "1 min".into())]
+            ))
+        );
+        assert_eq!(
+            p("register consumer c on q at 7").unwrap(),
+            Stmt::Consumer(ConsumerCmd::Register {
+                consumer: "c".into(),
+                queue: Some("q".into()),
+                at: Some(7),
+                copy: None
+            })
+        );
+        assert_eq!(
+            p("unregister subconsumer * for c from q close batch").unwrap(),
+            Stmt::Consumer(ConsumerCmd::UnregisterSub {
+                sub: None,
+                consumer: "c".into(),
+                queue: Some("q".into()),
+                close: true
+            })
+        );
+        assert_eq!(p("show consumer * on q").unwrap(), Stmt::Show(Show::Consumer(Some(None), Some(Some("q".into())))));
+        assert_eq!(p("show batch 12").unwrap(), Stmt::Show(Show::Batch(BatchRef::Id(12), None)));
+        assert_eq!(p("show table s.T").unwrap(), Stmt::Show(Show::Table("s.t".into())));
+        let Stmt::Connect(c) = p("connect host=/tmp/pg-1 port=5433 queue=Q").unwrap() else { panic!() };
+        assert_eq!(c.params, vec![("host".to_string(), "/tmp/pg-1".to_string()), ("port".into(), "5433".into())]);
+        assert_eq!(c.queue.as_deref(), Some("q"));
+    }
+
+    #[test]
+    fn sql_goes_through_and_bad_input_is_located() {
+        assert_eq!(p("create table t (x int)").unwrap(), Stmt::Sql("create table t (x int)".into()));
+        assert_eq!(p("Select 1").unwrap(), Stmt::Sql("Select 1".into()));
+        let e = p("frobnicate now").unwrap_err();
+        assert_eq!((e.pos, e.message.starts_with("unknown command \"frobnicate\"")), (0, true));
+        let e = p("drop queue q extra").unwrap_err();
+        assert_eq!((e.pos, e.message.as_str()), (13, "unexpected \"extra\""));
+        let e = p("register consumer c at x").unwrap_err();
+        assert_eq!((e.pos, e.message.as_str()), (23, "expected a tick id, found \"x\""));
+    }
 }

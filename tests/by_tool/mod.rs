@@ -5,4 +5,5 @@ mod pgq_ext;
 mod pgq_sql;
 mod pgq_triggers;
 mod pgqd;
+mod qadmin;
 mod script;
