@@ -263,11 +263,35 @@ fn show_node_and_table_state_against_the_original_londiste_schemas() {
 }
 
 #[test]
-fn subconsumers_need_pgq_coop() {
+fn subconsumers_register_and_unregister_with_pgq_coop() {
     let db = pgq_db();
     ok(&db, "create queue q");
     let (_, err) = fails(&db, "register subconsumer s1 for c on q");
-    assert!(err.contains("register subconsumer needs the pgq_coop schema"), "{err}");
+    assert!(
+        err.contains("register subconsumer needs the pgq_coop schema") && err.contains("install pgq_coop;"),
+        "{err}"
+    );
+    let out = ok(&db, "install pgq_coop");
+    assert!(out.contains("pgq_coop: installed ") && out.ends_with("INSTALL\n"), "{out}");
+
+    let out = ok(&db, "register subconsumer s1 for c on q; register subconsumer s2 for c on q; show consumer * on q");
+    assert!(out.starts_with("REGISTER\nREGISTER\n"), "{out}");
+    for name in [" c             |", " c.s1          |", " c.s2          |"] {
+        assert!(out.contains(name), "{name} in {out}");
+    }
+    let (_, err) = fails(&db, "register subconsumer s1 for c on q");
+    assert_eq!(err, "ERROR: subconsumer already registered on queue q: c.s1\n");
+    assert_eq!(ok(&db, "unregister subconsumer s1 for c from q"), "UNREGISTER\n");
+    let (_, err) = fails(&db, "unregister subconsumer s1 for c from q");
+    assert_eq!(err, "ERROR: subconsumer not found on queue q: c.s1\n");
+
+    // A subconsumer holding a batch is only dropped with `close batch`.
+    db.psql("select pgq.insert_event('q', 't', 'd'); select pgq.force_tick('q'); select pgq.ticker('q')");
+    assert!(!db.psql("select pgq_coop.next_batch('q', 'c', 's2')").is_empty());
+    let (_, err) = fails(&db, "unregister subconsumer * for c from q");
+    assert!(err.contains("subconsumer has active batch"), "{err}");
+    assert_eq!(ok(&db, "unregister subconsumer * for c from q close batch"), "UNREGISTER\n");
+    assert_eq!(db.psql("select string_agg(consumer_name, ',') from pgq.get_consumer_info('q')"), "c");
 }
 
 #[test]
@@ -337,6 +361,8 @@ fn interactive_session_completes_names_and_keeps_history() {
     t.expect(&format!("orders@{}-> ", db.name));
     t.send("fresh;\r");
     t.expect("CREATE");
+    // Keys typed before the prompt would reach the terminal before it is in raw mode.
+    t.expect(&prompt);
     t.send("bogus;\r");
     t.expect("ERROR: syntax error at line 1, column 1: unknown command \"bogus\"");
     t.expect(&prompt);
@@ -359,6 +385,7 @@ fn interactive_session_completes_names_and_keeps_history() {
     t.expect("bogus;");
     t.send("\r");
     t.expect("unknown command \"bogus\"");
+    t.expect(&format!("(noqueue)@{}> ", db.name));
     t.send("\x04");
     assert!(t.wait().success(), "{}", t.screen());
 }
