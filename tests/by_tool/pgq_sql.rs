@@ -359,3 +359,128 @@ fn list_of_declarations_in_drop_changed_matches_the_installed_functions() {
     ));
     assert_eq!(mismatches, "");
 }
+
+#[test]
+fn batch_cursor_returns_first_rows_and_leaves_the_rest_to_fetch() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', case when i % 2 = 0 then 'even' else 'odd' end, i::text) from generate_series(1, 5) i");
+    tick(&db, "q");
+    let b = next_batch(&db, "q", "c").unwrap();
+    let out = db.psql(&format!(
+        "begin;
+         select ev_data from pgq.get_batch_cursor({b}, 'My Cursor', 2);
+         fetch all from \"My Cursor\";
+         close \"My Cursor\";
+         select ev_data from pgq.get_batch_cursor({b}, 'evens', 10, 'ev_type = ''even''');
+         select count(*) from pgq.get_batch_cursor({b}, 'none', 0);
+         fetch all from none;
+         commit"
+    ));
+    // FETCH returns whole rows: compare their ev_id column
+    let first: Vec<&str> = out.lines().map(|l| l.split('|').next().unwrap()).collect();
+    assert_eq!(first, ["1", "2", "3", "4", "5", "2", "4", "0", "1", "2", "3", "4", "5"]);
+    assert_eq!(db.psql(&format!("select count(*) from pgq.get_batch_cursor({b}, null, 1)")), "0");
+}
+
+#[test]
+fn register_at_a_tick_rewinds_the_consumer() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', 'e', '1')");
+    let t = tick(&db, "q");
+    db.psql("select pgq.insert_event('q', 'e', '2')");
+    tick(&db, "q");
+    assert_eq!(drain(&db, "q", "c"), ["e:1", "e:2"]);
+    let b = {
+        db.psql("select pgq.insert_event('q', 'e', '3')");
+        tick(&db, "q");
+        next_batch(&db, "q", "c").unwrap()
+    };
+    assert_eq!(db.psql(&format!("select pgq.register_consumer_at('q', 'c', {t})")), "0");
+    assert_eq!(
+        db.psql(&format!("select count(*) from pgq.subscription where sub_batch = {b}")),
+        "0",
+        "open batch dropped"
+    );
+    assert_eq!(drain(&db, "q", "c"), ["e:2", "e:3"]);
+    assert_eq!(db.psql(&format!("select pgq.register_consumer_at('q', 'late', {t})")), "1");
+    assert_eq!(drain(&db, "q", "late"), ["e:2", "e:3"]);
+}
+
+#[test]
+fn queue_and_consumer_info_describe_the_state() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('qa'); select pgq.create_queue('qb')");
+    db.psql("select pgq.register_consumer('qb', 'c2'); select pgq.register_consumer('qb', 'c1')");
+    db.psql("select pgq.insert_event('qb', 'e', i::text) from generate_series(1, 4) i");
+    assert_eq!(
+        db.psql("select queue_name, queue_ntables, queue_cur_table, queue_ticker_max_count, ev_new, last_tick_id from pgq.get_queue_info()"),
+        "qa|3|0|500|0|1\nqb|3|0|500|3|1"
+    );
+    assert_eq!(db.psql("select queue_name from pgq.get_queue_info('qb')"), "qb");
+    assert_eq!(db.psql("select count(*) from pgq.get_queue_info('nope')"), "0");
+    db.psql("select pgq.set_queue_config('qb', 'ticker_max_count', '3')");
+    db.psql("select pgq.ticker()");
+    let b = next_batch(&db, "qb", "c1").unwrap();
+    assert_eq!(
+        db.psql("select queue_name, consumer_name, last_tick, current_batch is not null, next_tick, pending_events from pgq.get_consumer_info()"),
+        "qb|c1|1|t|2|3\nqb|c2|1|f||3"
+    );
+    assert_eq!(db.psql("select count(*) from pgq.get_consumer_info('qb')"), "2");
+    assert_eq!(db.psql("select consumer_name from pgq.get_consumer_info('qb', 'c2')"), "c2");
+    assert_eq!(
+        db.psql(&format!("select queue_name, consumer_name, prev_tick_id, tick_id, seq_start, seq_end, lag >= '0' from pgq.get_batch_info({b})")),
+        "qb|c1|1|2|1|4|t"
+    );
+    assert_eq!(db.psql("select coalesce(queue_name, 'null') from pgq.get_batch_info(999)"), "null");
+    // the first batch spans the queue's creation, which counts as the last switch: both tables
+    assert_eq!(db.psql(&format!("select * from pgq.batch_event_tables({b})")), "pgq.event_2_2\npgq.event_2_0");
+    assert!(db.psql(&format!("select pgq.batch_event_sql({b})")).ends_with(" order by 1"));
+    assert_eq!(db.psql("select pgq.version() like '3.%'"), "t");
+}
+
+#[test]
+fn maint_operations_lists_the_daemons_work_in_order() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('myqueue'); select pgq.create_queue('other')");
+    assert_eq!(db.psql("select count(*) from pgq.maint_operations()"), "0", "nothing due yet");
+    db.psql("update pgq.queue set queue_extra_maint = '{baz,foo.bar}' where queue_name = 'myqueue'");
+    db.psql("select pgq.set_queue_config('myqueue', 'rotation_period', '0')");
+    assert_eq!(
+        db.psql("select func_name || ':' || coalesce(func_arg, '-') from pgq.maint_operations()"),
+        "pgq.maint_rotate_tables_step1:myqueue\npgq.maint_rotate_tables_step2:-\nbaz:myqueue\nfoo.bar:myqueue"
+    );
+    db.psql("select pgq.maint_rotate_tables_step1('myqueue')");
+    assert_eq!(
+        db.psql("select func_name || ':' || coalesce(func_arg, '-') from pgq.maint_operations()"),
+        "pgq.maint_rotate_tables_step2:-\nbaz:myqueue\nfoo.bar:myqueue",
+        "half-done rotation still needs step2"
+    );
+    assert_eq!(db.psql("select count(*) from pgq.maint_tables_to_vacuum()"), "0", "autovacuum is on");
+}
+
+#[test]
+fn roles_give_producers_and_consumers_only_their_functions() {
+    let db = pgq_db();
+    let (w, r) = (format!("w_{}", db.name), format!("r_{}", db.name));
+    db.psql(&format!("create role {w} in role pgq_writer; create role {r} in role pgq_reader"));
+    db.psql("select pgq.create_queue('q')");
+    let as_role = |role: &str, sql: &str| db.psql_raw(&format!("set role {role}; {sql}"));
+    let denied = |role: &str, sql: &str, func: &str| {
+        let out = as_role(role, sql);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains(&format!("permission denied for function {func}")), "{role} {sql}: {err}");
+    };
+    assert!(as_role(&w, "select pgq.insert_event('q', 't', 'd')").status.success());
+    assert!(as_role(&w, "select pgq.insert_event('q', 't', 'd', 'a', 'b', 'c', 'd')").status.success());
+    denied(&w, "select pgq.create_queue('x')", "create_queue");
+    denied(&w, "select pgq.register_consumer('q', 'c')", "register_consumer");
+    assert!(as_role(&r, "select pgq.register_consumer('q', 'c')").status.success());
+    denied(&r, "select pgq.insert_event('q', 't', 'd')", "insert_event");
+    tick(&db, "q");
+    let out = as_role(&r, "select count(*) from pgq.get_batch_events(pgq.next_batch('q', 'c'))");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
+    db.psql(&format!("drop role {w}; drop role {r}"));
+}
