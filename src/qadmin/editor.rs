@@ -5,6 +5,9 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use postgres::{CancelToken, NoTls};
 
 use rustyline::completion::Completer;
 use rustyline::config::{CompletionType, Config};
@@ -56,6 +59,27 @@ fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".qadmin_history"))
 }
 
+/// Ctrl-C while a statement runs cancels it on the server, as in psql, instead of ending the
+/// console. (While a line is typed the terminal is raw, so rustyline sees Ctrl-C as a key.)
+fn cancel_on_interrupt() -> Arc<Mutex<Option<CancelToken>>> {
+    let running: Arc<Mutex<Option<CancelToken>>> = Arc::default();
+    let target = running.clone();
+    match signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                for _ in signals.forever() {
+                    let token = target.lock().expect("not poisoned").clone();
+                    if let Some(t) = token {
+                        let _ = t.cancel_query(NoTls);
+                    }
+                }
+            });
+        }
+        Err(e) => eprintln!("WARNING: Ctrl-C will end qadmin, not cancel a statement: {e}"),
+    }
+    running
+}
+
 /// Runs the console until `quit;`, `exit;` or end of input. Returns false when the terminal
 /// could not be driven.
 pub fn interactive(s: &mut Session) -> bool {
@@ -83,6 +107,7 @@ pub fn interactive(s: &mut Session) -> bool {
         let _ = ed.load_history(h);
     }
     let mut out = std::io::stdout();
+    let running = cancel_on_interrupt();
     loop {
         state.borrow_mut().names = s.names();
         let prompt = {
@@ -124,7 +149,10 @@ pub fn interactive(s: &mut Session) -> bool {
         };
         let sp = split(&buf);
         for st in &sp.statements {
-            match run_statement(&buf, st, s, &mut out) {
+            *running.lock().expect("not poisoned") = s.client().ok().map(|c| c.cancel_token());
+            let result = run_statement(&buf, st, s, &mut out);
+            *running.lock().expect("not poisoned") = None;
+            match result {
                 Ok(Flow::Continue) => {}
                 Ok(Flow::Quit) => return true,
                 Err(msg) => {

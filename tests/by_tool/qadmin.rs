@@ -192,6 +192,28 @@ fn file_statements_span_lines_and_keep_quotes_and_comments() {
 }
 
 #[test]
+fn piped_statements_run_like_a_file_and_stop_at_the_first_error() {
+    use std::io::Write;
+    let db = pgq_db();
+    for args in [vec![], vec!["-f", "-"]] {
+        let mut child = support::skytools("qadmin")
+            .arg(db.connstr())
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"show queue;\ndrop queue gone;\ncreate queue never;\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {:?}", text(&out));
+        assert_eq!(text(&out).1, "ERROR: queue not found: gone\n");
+        assert!(text(&out).0.contains("(0 rows)"), "{:?}", text(&out));
+    }
+    assert_eq!(db.psql("select count(*) from pgq.queue"), "0");
+}
+
+#[test]
 fn sql_statements_run_on_the_server_with_psql_like_output() {
     let db = pgq_db();
     let out = ok(&db, "create table t (id int, name text); insert into t values (1, 'one'), (22, null); select * from t order by id; update t set name = 'x'");
@@ -387,5 +409,25 @@ fn interactive_session_completes_names_and_keeps_history() {
     t.expect("unknown command \"bogus\"");
     t.expect(&format!("(noqueue)@{}> ", db.name));
     t.send("\x04");
+    assert!(t.wait().success(), "{}", t.screen());
+}
+
+#[test]
+fn ctrl_c_cancels_a_running_statement_and_the_session_goes_on() {
+    let db = pgq_db();
+    let home = TempDir::new("qadmin-home");
+    let prompt = format!("(noqueue)@{}> ", db.name);
+    let mut t = interactive(&db, &home);
+    t.expect(&prompt);
+    t.send("select pg_sleep(600);\r");
+    let running = || db.psql("select count(*) from pg_stat_activity where query like 'select pg_sleep(600)%'") == "1";
+    assert!(support::wait_for(30.0, running), "the statement never started:\n{}", t.screen());
+    t.send("\x03");
+    t.expect("ERROR: canceling statement due to user request");
+    t.expect(&prompt);
+    t.send("select 40 + 2 as answer;\r");
+    t.expect("     42");
+    t.expect(&prompt);
+    t.send("quit;\r");
     assert!(t.wait().success(), "{}", t.screen());
 }
