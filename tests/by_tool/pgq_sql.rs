@@ -267,7 +267,11 @@ fn rotate(db: &Db, queue: &str) -> i32 {
 
 #[test]
 fn rotation_waits_for_a_lagging_consumer_and_truncates_old_tables() {
-    let db = pgq_db();
+    // Rotation waits for every transaction older than the switch, cluster-wide: other tests'
+    // open transactions would hold it back, so this one gets a cluster of its own.
+    let cluster = crate::support::Cluster::start();
+    let db = Db::in_cluster(&cluster);
+    db.install(&["pgq"]);
     db.psql("select pgq.create_queue('q'); select pgq.set_queue_config('q', 'rotation_period', '0')");
     db.psql("select pgq.register_consumer('q', 'fast'); select pgq.register_consumer('q', 'slow')");
     tick(&db, "q");

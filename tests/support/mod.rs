@@ -44,28 +44,46 @@ fn create_global_roles(cluster: &Cluster) {
         .expect("creating the cluster-wide roles");
 }
 
-/// A fresh database on the shared cluster, dropped at the end of the test.
+/// A fresh database, dropped at the end of the test: on the shared cluster, or on a private one
+/// for tests whose assertions cluster-wide activity could disturb (snapshots, rotation).
 pub struct Db {
     pub name: String,
+    host: std::path::PathBuf,
+    port: u16,
 }
 
 impl Db {
     pub fn new() -> Db {
-        let name = format!("t_{}_{}", std::process::id(), DB_SEQ.fetch_add(1, Ordering::SeqCst));
-        shared().db(&name);
-        Db { name }
+        Db::in_cluster(shared())
     }
 
+    pub fn in_cluster(cluster: &Cluster) -> Db {
+        let name = format!("t_{}_{}", std::process::id(), DB_SEQ.fetch_add(1, Ordering::SeqCst));
+        cluster.db(&name);
+        Db { name, host: cluster.socket_dir(), port: cluster.port() }
+    }
+
+    /// The shared cluster (for databases made by `Db::new`).
     pub fn cluster(&self) -> &'static Cluster {
         shared()
     }
 
     pub fn connstr(&self) -> String {
-        shared().connstr(&self.name)
+        format!("host={} port={} dbname={} user=postgres", self.host.display(), self.port, self.name)
     }
 
     pub fn client(&self) -> postgres::Client {
-        shared().client(&self.name)
+        self.client_of(&self.name)
+    }
+
+    fn client_of(&self, dbname: &str) -> postgres::Client {
+        postgres::Config::new()
+            .host_path(&self.host)
+            .port(self.port)
+            .user("postgres")
+            .dbname(dbname)
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to {dbname}: {e:#}"))
     }
 
     /// Installs embedded SQL modules through the real binary.
@@ -104,7 +122,13 @@ impl Drop for Db {
         if std::thread::panicking() {
             eprintln!("(test database {} dropped)", self.name);
         }
-        if let Ok(mut c) = std::panic::catch_unwind(|| shared().client("postgres")) {
+        if let Ok(mut c) = postgres::Config::new()
+            .host_path(&self.host)
+            .port(self.port)
+            .user("postgres")
+            .dbname("postgres")
+            .connect(postgres::NoTls)
+        {
             let _ = c.batch_execute(&format!("drop database if exists \"{}\" with (force)", self.name));
         }
     }
