@@ -488,3 +488,98 @@ fn roles_give_producers_and_consumers_only_their_functions() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
     db.psql(&format!("drop role {w}; drop role {r}"));
 }
+
+#[test]
+fn install_next_to_original_pgq_node_keeps_the_emptied_pgq_extension() {
+    let db = Db::new();
+    if db.psql("select count(*) from pg_available_extensions where name = 'pgq_node'") != "1" {
+        eprintln!("original pgq_node extension not available here; skipped");
+        return;
+    }
+    db.psql("create extension pgq_node cascade");
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', 'orig', '1')");
+    let out = crate::support::skytools("skytools").args(["install", "pgq", "--db"]).arg(db.connstr()).output().unwrap();
+    crate::support::assert_ok(&out, "skytools install");
+    assert_eq!(db.psql("select extname from pg_extension where extname like 'pgq%' order by 1"), "pgq\npgq_node");
+    assert_eq!(
+        db.psql("select count(*) from pg_depend d, pg_extension e where e.extname = 'pgq' and d.refobjid = e.oid and d.deptype = 'e'"),
+        "0",
+        "no object of ours belongs to the old extension"
+    );
+    tick(&db, "q");
+    assert_eq!(drain(&db, "q", "c"), ["orig:1"]);
+}
+
+#[test]
+fn install_over_a_plain_sql_install_of_the_original() {
+    let sharedir = std::process::Command::new(crate::support::bindir().join("pg_config")).arg("--sharedir").output();
+    let Some(script) = sharedir
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string() + "/extension/pgq--3.5.sql")
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    else {
+        eprintln!("original pgq 3.5 SQL not available here; skipped");
+        return;
+    };
+    let db = Db::new();
+    // the extension script run by hand: no psql guard, no extension-only calls
+    let plain: String = script
+        .lines()
+        .filter(|l| !l.starts_with('\\') && !l.contains("pg_extension_config_dump"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    db.psql(&plain);
+    assert_eq!(db.psql("select coalesce(pgq.version(), 'null')"), "null");
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', 'orig', i::text) from generate_series(1, 3) i");
+    db.install(&["pgq"]);
+    assert_eq!(db.psql("select pgq.version() like '3.%'"), "t", "pgqd accepts the database now");
+    db.psql("select pgq.insert_event('q', 'ours', '4')");
+    tick(&db, "q");
+    assert_eq!(drain(&db, "q", "c"), ["orig:1", "orig:2", "orig:3", "ours:4"]);
+}
+
+#[test]
+fn inserts_reach_the_right_table_of_many_queues() {
+    let db = pgq_db();
+    let queues: Vec<String> = (1..=9).map(|i| format!("q{i}")).collect();
+    for q in &queues {
+        db.psql(&format!("select pgq.create_queue('{q}'); select pgq.register_consumer('{q}', 'c')"));
+    }
+    assert_eq!(db.psql("select pgq.drop_queue('q4', true)"), "1");
+    assert_eq!(db.psql("select count(*) from pg_class where relname like 'event_4%'"), "0");
+    // q7 gets a table the generated code does not know: the slow path must still write it
+    db.psql("update pgq.queue set queue_cur_table = 3, queue_ntables = 4 where queue_name = 'q7'");
+    db.psql("create table pgq.event_7_3 () inherits (pgq.event_7)");
+    for q in queues.iter().filter(|q| *q != "q4") {
+        db.psql(&format!("select pgq.insert_event('{q}', 'a', '{q}'); select pgq.insert_event('{q}', 'b', '{q}', null, null, null, null)"));
+        db.psql(&format!(
+            "select pgq.insert_event_raw('{q}', null, null, null, null, 'c', '{q}', null, null, null, null)"
+        ));
+    }
+    for q in queues.iter().filter(|q| *q != "q4") {
+        let id: String = db.psql(&format!("select queue_id from pgq.queue where queue_name = '{q}'"));
+        let table = db.psql(&format!("select pgq.current_event_table('{q}')"));
+        let rows = db.psql(&format!("select string_agg(ev_type || ev_data, ',' order by ev_id) from {table}"));
+        assert_eq!(rows, format!("a{q},b{q},c{q}"), "queue {q} (id {id}) wrote to {table}");
+    }
+    assert_eq!(db.psql("select count(*) from pgq.event_7_3"), "3");
+}
+
+#[test]
+fn per_transaction_limit_counts_the_inserts_of_one_transaction() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('q'); update pgq.queue set queue_per_tx_limit = 2");
+    db.psql("begin; select pgq.insert_event('q', 't', '1'); select pgq.insert_event('q', 't', '2'); commit");
+    let err = error_of(&db, "begin; select pgq.insert_event('q', 't', '1'); select pgq.insert_event('q', 't', '2'); select pgq.insert_event('q', 't', '3'); commit");
+    assert!(err.ends_with("Queue 'q' allows max 2 events from one TX"), "{err}");
+    for i in 4..=6 {
+        db.psql(&format!("select pgq.insert_event('q', 't', '{i}')"));
+    }
+    db.psql("update pgq.queue set queue_per_tx_limit = 0");
+    assert!(
+        error_of(&db, "select pgq.insert_event('q', 't', '7')").ends_with("Queue 'q' allows max 0 events from one TX")
+    );
+    assert_eq!(db.psql("select count(*) from pgq.event_1_0"), "5");
+}
