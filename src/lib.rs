@@ -7,3 +7,4 @@ pub mod script;
 pub mod sqlmod;
 pub mod ticker;
 pub mod tools;
+pub mod walmgr;

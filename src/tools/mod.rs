@@ -41,6 +41,13 @@ pub const TOOLS: &[Tool] = &[
         cli: crate::qadmin::cli,
         run: crate::qadmin::run,
     },
+    Tool {
+        name: "walmgr",
+        aliases: &["walmgr3"],
+        about: crate::walmgr::ABOUT,
+        cli: crate::walmgr::cli,
+        run: crate::walmgr::run,
+    },
 ];
 
 /// Finds a tool by a name as typed: `londiste3`, `walmgr.py` and `pgqd` all count.

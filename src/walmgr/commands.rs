@@ -1,0 +1,183 @@
+//! The command table: which commands each role accepts, their arguments, and exit codes. The
+//! work itself lives in one module per job.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+use super::config::{Role, WalConfig};
+use super::xrestore::{Restored, PAUSE_FILE};
+use super::{backup, backups, init, periodic, pgconf, purge, restore, status, sync, xarchive, xrestore};
+use super::{WalOptions, SPEC, USAGE};
+use crate::script::cli::ScriptOptions;
+use crate::script::runner;
+
+pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> ExitCode {
+    let master_only = ["stop", "sync", "periodic", "xarchive"];
+    let slave_only = [
+        "restore",
+        "boot",
+        "pause",
+        "continue",
+        "cleanup",
+        "xrestore",
+        "xreceive",
+        "xpartialsync",
+        "xlock",
+        "xrelease",
+        "xrotate",
+        "xpurgewals",
+    ];
+    let known = ["setup", "backup", "listbackups", "status"];
+    if !(master_only.contains(&cmd) || slave_only.contains(&cmd) || known.contains(&cmd)) {
+        eprintln!("walmgr: unknown command '{cmd}'\n\n{USAGE}");
+        return ExitCode::from(1);
+    }
+    if (wc.role == Role::Master && slave_only.contains(&cmd)) || (wc.role == Role::Slave && master_only.contains(&cmd))
+    {
+        log::error!("Action not available on current node.");
+        return ExitCode::from(1);
+    }
+    match run(wc, o, cmd, args) {
+        Ok(code) => code,
+        Err(e) => {
+            log::error!("{cmd}: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn arg<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str> {
+    args.get(i).map(String::as_str).with_context(|| format!("missing argument {what}"))
+}
+
+fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<ExitCode> {
+    let st = &wc.storage;
+    let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
+    match (cmd, wc.role) {
+        ("setup", Role::Master) => ok(pgconf::setup(wc, o.dry_run)),
+        ("setup", Role::Slave) => ok(slave_setup(wc)),
+        ("stop", _) => ok(pgconf::stop(wc, o.dry_run)),
+        ("backup", Role::Master) => ok(backup::master_backup(wc, o.dry_run)),
+        ("backup", Role::Slave) => bail!("backup from the standby is not supported; run backup with the master config"),
+        ("sync", _) => ok(sync::sync_once(wc)),
+        ("periodic", _) => ok(periodic::periodic(wc.master())),
+        ("listbackups", _) => ok(status::listbackups(wc, o.json)),
+        ("status", _) => status::status(wc, o),
+        ("restore", _) => {
+            ok(restore::restore(wc, args.first().map(String::as_str), args.get(1).map(String::as_str), o.dry_run))
+        }
+        ("boot", _) => ok(restore::boot(wc)),
+        ("pause", _) => ok(touch(st.completed_wals.require_local("pause")?.join(PAUSE_FILE))),
+        ("continue", _) => ok(unlink(st.completed_wals.require_local("continue")?.join(PAUSE_FILE))),
+        ("cleanup", _) => ok(purge_wals(wc, o.dry_run)),
+        ("xarchive", _) => ok(xarchive::xarchive(wc, arg(args, 0, "SRCPATH")?, arg(args, 1, "NAME")?)),
+        ("xreceive", _) => ok(xarchive::xreceive(
+            st.completed_wals.require_local("xreceive")?,
+            arg(args, 0, "NAME")?,
+            arg(args, 1, "CRC")?,
+            arg(args, 2, "SIZE")?,
+        )),
+        ("xrestore", _) => {
+            let r = xrestore::xrestore(
+                wc,
+                arg(args, 0, "NAME")?,
+                arg(args, 1, "DESTPATH")?,
+                args.get(2).map(String::as_str),
+            )?;
+            Ok(if r == Restored::Yes { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        ("xpartialsync", _) => {
+            let seg = args.get(3).map(|s| s.parse::<u64>()).transpose().context("bad SEGSIZE")?.unwrap_or(16 << 20);
+            let off = arg(args, 1, "OFFSET")?.parse().context("bad OFFSET")?;
+            let len = arg(args, 2, "LENGTH")?.parse().context("bad LENGTH")?;
+            let dir = st.partial_wals.require_local("xpartialsync")?;
+            ok(sync::write_partial(dir, arg(args, 0, "NAME")?, off, len, seg, &mut std::io::stdin().lock()))
+        }
+        ("xlock", _) => {
+            let pid = args.first().map(|p| p.parse::<i32>()).transpose().context("bad PID")?;
+            match backups::lock(st.completed_wals.require_local("xlock")?, pid.unwrap_or(std::process::id() as i32))? {
+                backups::Lock::Taken => Ok(ExitCode::SUCCESS),
+                backups::Lock::HeldBy(holder) => {
+                    println!("{holder}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        ("xrelease", _) => ok(backups::release(st.completed_wals.require_local("xrelease")?)),
+        ("xrotate", _) => {
+            let s = wc.slave();
+            ok(backups::rotate(
+                st.full_backup.require_local("xrotate")?,
+                s.keep_backups,
+                s.archive_command.as_deref(),
+                o.dry_run,
+            ))
+        }
+        ("xpurgewals", _) => ok(purge_wals(wc, o.dry_run)),
+        _ => bail!("command {cmd} is not available here"),
+    }
+}
+
+fn touch(p: std::path::PathBuf) -> Result<()> {
+    std::fs::write(&p, b"").with_context(|| format!("creating {}", p.display()))
+}
+
+fn unlink(p: std::path::PathBuf) -> Result<()> {
+    match std::fs::remove_file(&p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", p.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Slave `setup`: the storage directories.
+fn slave_setup(wc: &WalConfig) -> Result<()> {
+    let st = &wc.storage;
+    let dirs = [Some(&st.completed_wals), Some(&st.partial_wals), st.config_backup.as_ref()];
+    for loc in dirs.into_iter().flatten() {
+        let dir = loc.require_local("setup")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        log::info!("{} ready", dir.display());
+    }
+    if let Some(parent) = st.full_backup.require_local("setup")?.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// `xpurgewals` and `cleanup` (unlike walmgr3's, it never deletes the config): removes WAL older than what the oldest backup and the standby need.
+pub fn purge_wals(wc: &WalConfig, dry_run: bool) -> Result<()> {
+    let st = &wc.storage;
+    let completed = st.completed_wals.require_local("xpurgewals")?;
+    // Without the slave's settings (a master's view) a recorded standby position is respected.
+    let standby = wc.slave.as_ref().map_or(true, |s| s.slave_data.join("standby.signal").exists());
+    match purge::oldest_needed(completed, st.full_backup.require_local("xpurgewals")?, standby) {
+        Some(limit) => purge::purge(completed, st.partial_wals.local(), &limit, dry_run).map(|_| ()),
+        None => {
+            log::info!("no backup and no standby position known, keeping all WAL");
+            Ok(())
+        }
+    }
+}
+
+pub fn init(opts: &ScriptOptions, o: &WalOptions) -> ExitCode {
+    match init::write_config(opts, o) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("walmgr: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn syncdaemon(opts: &ScriptOptions) -> ExitCode {
+    runner::run_job(&SPEC, opts, |cfg, _signals| {
+        let wc = WalConfig::from_config(cfg)?;
+        if wc.role != Role::Master {
+            bail!("Action not available on current node.");
+        }
+        sync::SyncJob::new(wc)
+    })
+}

@@ -1,0 +1,95 @@
+//! Copying a data directory for a base backup or a restore: the files a running server may have
+//! open are copied as they are (WAL replay makes them consistent), and what a backup must not
+//! carry is left out, as PostgreSQL's own base backup does: WAL, pid files, temporary and
+//! runtime-only directories (created empty), recovery signal files and old backup labels.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Directories whose contents are never copied; the directory itself is created empty.
+const EMPTY_DIRS: &[&str] =
+    &["pg_wal", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans"];
+
+/// Top-level files never copied.
+const SKIP_FILES: &[&str] = &[
+    "postmaster.pid",
+    "postmaster.opts",
+    "backup_label",
+    "backup_label.old",
+    "tablespace_map",
+    "backup_manifest",
+    "current_logfiles",
+    "standby.signal",
+    "recovery.signal",
+];
+
+/// rsync spelling of the same rules, for backups to a remote host.
+pub fn rsync_excludes() -> Vec<String> {
+    let mut v: Vec<String> = SKIP_FILES.iter().map(|f| format!("--exclude=/{f}")).collect();
+    v.extend(EMPTY_DIRS.iter().map(|d| format!("--exclude=/{d}/*")));
+    v.push("--exclude=pgsql_tmp*".into());
+    v.push("--exclude=/.*".into());
+    v
+}
+
+/// Copies `src` into the new directory `dst`; returns the number of files copied. A restore
+/// copies a backup set with its labels (`keep_labels`), a backup copies a live data directory.
+pub fn copy_datadir(src: &Path, dst: &Path, keep_labels: bool) -> Result<u64> {
+    let mut count = 0;
+    copy_dir(src, dst, if keep_labels { Top::Restore } else { Top::Backup }, &mut count)?;
+    fs::create_dir_all(dst.join("pg_wal/archive_status")).context("creating pg_wal/archive_status")?;
+    Ok(count)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Top {
+    Backup,
+    Restore,
+    Below,
+}
+
+fn copy_dir(src: &Path, dst: &Path, level: Top, count: &mut u64) -> Result<()> {
+    let top = level != Top::Below;
+    fs::create_dir(dst).with_context(|| format!("creating {}", dst.display()))?;
+    let mode = fs::metadata(src).with_context(|| format!("reading {}", src.display()))?.permissions().mode();
+    fs::set_permissions(dst, fs::Permissions::from_mode(mode & 0o7777))?;
+    for entry in fs::read_dir(src).with_context(|| format!("reading {}", src.display()))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name_s = name.to_string_lossy();
+        let label = matches!(name_s.as_ref(), "backup_label" | "tablespace_map");
+        let skip = SKIP_FILES.contains(&name_s.as_ref()) && !(level == Top::Restore && label);
+        if (top && (skip || name_s.starts_with('.'))) || name_s.starts_with("pgsql_tmp") {
+            continue;
+        }
+        let from = entry.path();
+        let to = dst.join(&name);
+        // A file the server removed while we were copying is simply not part of the backup.
+        let ft = match entry.file_type() {
+            Ok(ft) => ft,
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
+        // pg_wal may be a symlink to another disk: the copy gets a plain empty directory.
+        if top && EMPTY_DIRS.contains(&name_s.as_ref()) {
+            fs::create_dir(&to).with_context(|| format!("creating {}", to.display()))?;
+            fs::set_permissions(&to, fs::Permissions::from_mode(0o700))?;
+        } else if ft.is_dir() {
+            copy_dir(&from, &to, Top::Below, count)?;
+        } else if ft.is_symlink() {
+            let target = fs::read_link(&from)?;
+            symlink(&target, &to).with_context(|| format!("creating link {}", to.display()))?;
+        } else {
+            match fs::copy(&from, &to) {
+                Ok(_) => *count += 1,
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("copying {}", from.display())),
+            }
+        }
+    }
+    Ok(())
+}

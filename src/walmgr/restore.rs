@@ -1,0 +1,159 @@
+//! Slave `restore [SET [DATADIR]]` and `boot`. Restore stops the standby, keeps the old data
+//! directory as `<data>.N` (or removes it), puts a backup set in its place, points
+//! restore_command at xrestore in postgresql.auto.conf, creates standby.signal and starts it.
+//! Boot leaves a STOP file (xrestore then hands over the partial segment and stops waiting) and
+//! promotes the server.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use nix::sys::signal::kill;
+use nix::unistd::Pid;
+
+use super::config::WalConfig;
+use super::datacopy::copy_datadir;
+use super::pgconf::set_param;
+use super::transfer::shell_quote;
+use super::xrestore::STOP_FILE;
+
+/// Config files the standby keeps from its previous data directory: its own port, access
+/// rules and user maps, not the master's.
+const OWN_CONFIGS: &[&str] = &["postgresql.conf", "pg_hba.conf", "pg_ident.conf"];
+
+pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run: bool) -> Result<()> {
+    let s = wc.slave();
+    let full_backup = wc.storage.full_backup.require_local("restore")?;
+    let source = match set {
+        Some(name) if name.contains('/') => PathBuf::from(name),
+        Some(name) => full_backup.parent().unwrap_or(Path::new(".")).join(name),
+        None => full_backup.to_path_buf(),
+    };
+    if !source.join("backup_label").is_file() {
+        bail!("{} is not a backup set (no backup_label)", source.display());
+    }
+    let data = datadir.map(PathBuf::from).unwrap_or_else(|| s.slave_data.clone());
+    if dry_run {
+        log::info!("would restore {} into {}", source.display(), data.display());
+        return Ok(());
+    }
+    stop_server(wc, &data)?;
+    let old = set_aside(&data, s.backup_datadir)?;
+    // The only set is consumed, as walmgr3 does, unless sets are kept or one was named.
+    if set.is_none() && s.keep_backups == 0 {
+        log::info!("moving {} to {}", source.display(), data.display());
+        fs::rename(&source, &data).with_context(|| format!("moving {} to {}", source.display(), data.display()))?;
+    } else {
+        log::info!("copying {} to {}", source.display(), data.display());
+        copy_datadir(&source, &data, true)?;
+    }
+    fs::create_dir_all(data.join("pg_wal/archive_status"))?;
+    fs::set_permissions(&data, fs::Permissions::from_mode(0o700))?;
+    if let Some(old) = &old {
+        for f in OWN_CONFIGS {
+            if old.join(f).is_file() {
+                fs::copy(old.join(f), data.join(f)).with_context(|| format!("carrying over {f}"))?;
+            }
+        }
+    }
+    write_recovery_settings(wc, &data)?;
+    let completed = wc.storage.completed_wals.require_local("restore")?;
+    let _ = fs::remove_file(completed.join(STOP_FILE));
+    let _ = fs::remove_file(data.join("recovery.signal"));
+    fs::write(data.join("standby.signal"), b"").context("creating standby.signal")?;
+    log::info!("starting the standby: {}", s.slave_start_cmd);
+    shell(&s.slave_start_cmd, "slave_start_cmd")
+}
+
+fn write_recovery_settings(wc: &WalConfig, data: &Path) -> Result<()> {
+    let exe = std::env::current_exe().context("locating the walmgr binary")?;
+    let restore_command = format!(
+        "{} {} xrestore %f \"%p\" %r",
+        shell_quote(&exe.to_string_lossy()),
+        shell_quote(&wc.config_path.to_string_lossy())
+    );
+    let auto = data.join("postgresql.auto.conf");
+    let mut text = fs::read_to_string(&auto).unwrap_or_default();
+    text = set_param(&text, "restore_command", &restore_command);
+    text = set_param(&text, "recovery_target_timeline", "latest");
+    // After boot this server is a new master; it must not archive into the archive it was
+    // restored from under the old master's name until someone runs setup for it.
+    text = set_param(&text, "archive_mode", "off");
+    if let Some(ci) = &wc.slave().primary_conninfo {
+        text = set_param(&text, "primary_conninfo", ci);
+    }
+    fs::write(&auto, text).with_context(|| format!("writing {}", auto.display()))
+}
+
+/// The postmaster pid of a data directory, if one is running.
+fn running_pid(data: &Path) -> Option<i32> {
+    let text = fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    let pid: i32 = text.lines().next()?.trim().parse().ok()?;
+    kill(Pid::from_raw(pid), None).is_ok().then_some(pid)
+}
+
+fn stop_server(wc: &WalConfig, data: &Path) -> Result<()> {
+    if running_pid(data).is_none() {
+        return Ok(());
+    }
+    let cmd = &wc.slave().slave_stop_cmd;
+    log::info!("stopping the standby: {cmd}");
+    shell(cmd, "slave_stop_cmd")?;
+    if running_pid(data).is_some() {
+        bail!("Postmaster still running.  Cannot continue.");
+    }
+    Ok(())
+}
+
+/// Moves the old data directory to the first free `<data>.N`, or removes it.
+fn set_aside(data: &Path, keep: bool) -> Result<Option<PathBuf>> {
+    if !data.exists() {
+        return Ok(None);
+    }
+    if !keep {
+        log::info!("removing old data directory {}", data.display());
+        fs::remove_dir_all(data).with_context(|| format!("removing {}", data.display()))?;
+        return Ok(None);
+    }
+    let to = (0..)
+        .map(|n| PathBuf::from(format!("{}.{n}", data.display())))
+        .find(|p| !p.exists())
+        .expect("some number is free");
+    log::info!("keeping old data directory as {}", to.display());
+    fs::rename(data, &to).with_context(|| format!("moving {} to {}", data.display(), to.display()))?;
+    Ok(Some(to))
+}
+
+pub fn boot(wc: &WalConfig) -> Result<()> {
+    let s = wc.slave();
+    let completed = wc.storage.completed_wals.require_local("boot")?;
+    fs::write(completed.join(STOP_FILE), b"").context("creating the STOP file")?;
+    log::info!("STOP file created, recovery ends after the last available WAL");
+    if running_pid(&s.slave_data).is_none() {
+        log::info!("the standby is not running; it will finish recovery when started");
+        return Ok(());
+    }
+    let pg_ctl = s.slave_bin.join("pg_ctl");
+    let out = Command::new(&pg_ctl)
+        .arg("promote")
+        .arg("-w")
+        .arg("-D")
+        .arg(&s.slave_data)
+        .output()
+        .with_context(|| format!("running {}", pg_ctl.display()))?;
+    if !out.status.success() {
+        bail!("pg_ctl promote failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    log::info!("standby promoted");
+    Ok(())
+}
+
+fn shell(cmd: &str, what: &str) -> Result<()> {
+    let st = Command::new("sh").arg("-c").arg(cmd).status().with_context(|| format!("running {what}"))?;
+    if !st.success() {
+        bail!("{what} failed ({st}): {cmd}");
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The archive directory's storage rules, shared by xarchive (master), the rsync receiver and
+//! xrestore (slave): every file `NAME` has a `NAME.sum` (CRC-32C and size) next to it; a file
+//! lands atomically and durably (temp file, fsync, no-replace link, fsync of the directory); an
+//! existing identical file is success, a different one is never overwritten; a fetch verifies.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+/// Copy buffer: large enough that a 16 MiB segment is 16 reads, small enough to stay in cache.
+const CHUNK: usize = 1 << 20;
+
+/// Checksum and size of one archived file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sum {
+    pub crc32c: u32,
+    pub size: u64,
+}
+
+impl Sum {
+    fn line(&self) -> String {
+        format!("crc32c={:08x} size={}\n", self.crc32c, self.size)
+    }
+
+    pub fn parse(text: &str) -> Option<Sum> {
+        let mut crc = None;
+        let mut size = None;
+        for part in text.split_whitespace() {
+            match part.split_once('=') {
+                Some(("crc32c", v)) => crc = u32::from_str_radix(v, 16).ok(),
+                Some(("size", v)) => size = v.parse().ok(),
+                _ => {}
+            }
+        }
+        Some(Sum { crc32c: crc?, size: size? })
+    }
+}
+
+pub fn sum_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.sum"))
+}
+
+/// Reads the checksum stored for `name`, if any.
+pub fn read_sum(dir: &Path, name: &str) -> Result<Option<Sum>> {
+    let p = sum_path(dir, name);
+    match fs::read_to_string(&p) {
+        Ok(t) => Sum::parse(&t).map(Some).ok_or_else(|| anyhow!("{}: unreadable checksum file", p.display())),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", p.display())),
+    }
+}
+
+/// Copies `src` into `out` (if any) while computing its checksum.
+pub fn copy_summed(src: &mut impl Read, mut out: Option<&mut File>) -> Result<Sum> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut sum = Sum { crc32c: 0, size: 0 };
+    loop {
+        let n = match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        sum.crc32c = crc32c::crc32c_append(sum.crc32c, &buf[..n]);
+        sum.size += n as u64;
+        if let Some(f) = out.as_deref_mut() {
+            f.write_all(&buf[..n])?;
+        }
+    }
+    Ok(sum)
+}
+
+pub fn sum_of(path: &Path) -> Result<Sum> {
+    let mut f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    copy_summed(&mut f, None).with_context(|| format!("reading {}", path.display()))
+}
+
+/// What `store` found.
+#[derive(Debug, PartialEq)]
+pub enum Stored {
+    New(Sum),
+    /// The archive already held this exact file (PostgreSQL retrying after a crash).
+    AlreadyThere(Sum),
+}
+
+/// Archives `src` as `dir/name`: the one place where archive files are created.
+pub fn store(src: &Path, dir: &Path, name: &str) -> Result<Stored> {
+    let mut input = File::open(src).with_context(|| format!("opening {}", src.display()))?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .with_context(|| format!("creating {}", tmp.display()))?;
+    let result = (|| {
+        let sum = copy_summed(&mut input, Some(&mut out)).with_context(|| format!("copying to {}", tmp.display()))?;
+        out.sync_data().with_context(|| format!("fsync of {}", tmp.display()))?;
+        drop(out);
+        publish(dir, name, &tmp, sum)
+    })();
+    let _ = fs::remove_file(&tmp);
+    result
+}
+
+/// Moves a complete, checksummed temp file into place under the no-overwrite rule. Used by
+/// `store` and by the rsync receiver after it has verified the transferred file.
+pub fn publish(dir: &Path, name: &str, tmp: &Path, sum: Sum) -> Result<Stored> {
+    let target = dir.join(name);
+    if target.exists() {
+        return existing(dir, name, &target, sum);
+    }
+    write_sum(dir, name, sum)?;
+    // link() fails if the name exists, so a concurrent or earlier copy is never replaced.
+    match fs::hard_link(tmp, &target) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => return existing(dir, name, &target, sum),
+        Err(e) => return Err(e).with_context(|| format!("linking {} into place", target.display())),
+    }
+    fs::remove_file(tmp).with_context(|| format!("removing {}", tmp.display()))?;
+    sync_dir(dir)?;
+    Ok(Stored::New(sum))
+}
+
+fn existing(dir: &Path, name: &str, target: &Path, sum: Sum) -> Result<Stored> {
+    let have = sum_of(target)?;
+    if have != sum {
+        bail!(
+            "{} already exists with different contents ({} bytes, crc32c {:08x}; new file: {} bytes, {:08x}); not overwriting",
+            target.display(),
+            have.size,
+            have.crc32c,
+            sum.size,
+            sum.crc32c
+        );
+    }
+    if read_sum(dir, name).ok().flatten() != Some(sum) {
+        write_sum(dir, name, sum)?;
+        sync_dir(dir)?;
+    }
+    Ok(Stored::AlreadyThere(sum))
+}
+
+fn write_sum(dir: &Path, name: &str, sum: Sum) -> Result<()> {
+    let tmp = dir.join(format!(".{name}.sum.tmp"));
+    let mut f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    f.write_all(sum.line().as_bytes())
+        .and_then(|()| f.sync_data())
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    fs::rename(&tmp, sum_path(dir, name)).with_context(|| format!("renaming {}", tmp.display()))
+}
+
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("fsync of directory {}", dir.display()))
+}
+
+/// Copies `dir/name` to `dest`, verifying it against its `.sum`. A missing `.sum` (a file put
+/// there by another tool) is copied with a warning; a mismatch is an error and `dest` is removed.
+pub fn fetch(dir: &Path, name: &str, dest: &Path) -> Result<Sum> {
+    let src = dir.join(name);
+    let expected = read_sum(dir, name)?;
+    let mut input = File::open(&src).with_context(|| format!("opening {}", src.display()))?;
+    let mut out = File::create(dest).with_context(|| format!("creating {}", dest.display()))?;
+    let got = copy_summed(&mut input, Some(&mut out)).with_context(|| format!("copying {}", src.display()));
+    let result = got.and_then(|got| match expected {
+        Some(want) if want != got => Err(anyhow!(
+            "{} fails its checksum: {} bytes, crc32c {:08x}, expected {} bytes, {:08x}",
+            src.display(),
+            got.size,
+            got.crc32c,
+            want.size,
+            want.crc32c
+        )),
+        Some(_) => Ok(got),
+        None => {
+            log::warn!("{} has no checksum file, restored unverified", src.display());
+            Ok(got)
+        }
+    });
+    if result.is_err() {
+        let _ = fs::remove_file(dest);
+    }
+    result
+}
+
+/// Removes an archived file and its checksum.
+pub fn remove(dir: &Path, name: &str) -> Result<()> {
+    for p in [dir.join(name), sum_path(dir, name)] {
+        match fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", p.display())),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("walmgr-store-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn store_is_idempotent_and_never_overwrites() {
+        let d = tmpdir("store");
+        let src = d.join("src");
+        fs::create_dir(d.join("arch")).unwrap();
+        fs::write(&src, b"segment one").unwrap();
+        let arch = d.join("arch");
+        let Stored::New(sum) = store(&src, &arch, "000000010000000000000001").unwrap() else { panic!("not new") };
+        assert_eq!(sum.size, 11);
+        assert_eq!(read_sum(&arch, "000000010000000000000001").unwrap(), Some(sum));
+        assert_eq!(store(&src, &arch, "000000010000000000000001").unwrap(), Stored::AlreadyThere(sum));
+        fs::write(&src, b"segment two").unwrap();
+        let err = store(&src, &arch, "000000010000000000000001").unwrap_err();
+        assert!(format!("{err:#}").contains("not overwriting"), "{err:#}");
+        assert_eq!(fs::read(arch.join("000000010000000000000001")).unwrap(), b"segment one");
+        let names: Vec<_> = fs::read_dir(&arch).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temp files left: {names:?}");
+
+        fetch(&arch, "000000010000000000000001", &d.join("out")).unwrap();
+        assert_eq!(fs::read(d.join("out")).unwrap(), b"segment one");
+        fs::write(arch.join("000000010000000000000001"), b"segment onE").unwrap();
+        assert!(fetch(&arch, "000000010000000000000001", &d.join("out")).is_err());
+        assert!(!d.join("out").exists());
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn sum_lines_round_trip() {
+        let s = Sum { crc32c: 0xdeadbeef, size: 16 << 20 };
+        assert_eq!(Sum::parse(&s.line()), Some(s));
+        assert_eq!(Sum::parse("garbage"), None);
+    }
+}
