@@ -9,17 +9,12 @@ use anyhow::{bail, Context, Result};
 use nix::sys::signal::Signal;
 
 use super::config::{MasterSettings, WalConfig};
-use super::transfer::shell_quote;
+use super::transfer::{self_command, shell_quote};
 use crate::script::{daemon, db};
 
 pub fn setup(wc: &WalConfig, dry_run: bool) -> Result<()> {
     let m = wc.master();
-    let exe = std::env::current_exe().context("locating the walmgr binary")?;
-    let cmd = format!(
-        "{} {} xarchive %p %f",
-        shell_quote(&exe.to_string_lossy()),
-        shell_quote(&wc.config_path.to_string_lossy())
-    );
+    let cmd = self_command(&[&shell_quote(&wc.config_path.to_string_lossy()), "xarchive", "%p", "%f"])?;
     let mut want = vec![("archive_mode", "on".to_string()), ("archive_command", cmd)];
     let live = live_settings(m);
     // wal_level replica is what archiving needs; logical is a superset and stays.

@@ -16,7 +16,7 @@ use nix::unistd::Pid;
 use super::config::WalConfig;
 use super::datacopy::copy_datadir;
 use super::pgconf::set_param;
-use super::transfer::shell_quote;
+use super::transfer::{self_command, shell_quote};
 use super::xrestore::STOP_FILE;
 
 /// Config files the standby keeps from its previous data directory: its own port, access
@@ -68,16 +68,15 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
 }
 
 fn write_recovery_settings(wc: &WalConfig, data: &Path) -> Result<()> {
-    let exe = std::env::current_exe().context("locating the walmgr binary")?;
-    let restore_command = format!(
-        "{} {} xrestore %f \"%p\" %r",
-        shell_quote(&exe.to_string_lossy()),
-        shell_quote(&wc.config_path.to_string_lossy())
-    );
+    let config = shell_quote(&wc.config_path.to_string_lossy());
+    let restore_command = self_command(&[&config, "xrestore", "%f", "\"%p\"", "%r"])?;
     let auto = data.join("postgresql.auto.conf");
     let mut text = fs::read_to_string(&auto).unwrap_or_default();
     text = set_param(&text, "restore_command", &restore_command);
     text = set_param(&text, "recovery_target_timeline", "latest");
+    // The standby asks for the next segment this often (xrestore itself never waits).
+    let poll_ms = (wc.slave().restore_poll * 1000.0).round().max(1.0);
+    text = set_param(&text, "wal_retrieve_retry_interval", &format!("{poll_ms}ms"));
     // After boot this server is a new master; it must not archive into the archive it was
     // restored from under the old master's name until someone runs setup for it.
     text = set_param(&text, "archive_mode", "off");

@@ -117,7 +117,10 @@ pub fn publish(dir: &Path, name: &str, tmp: &Path, sum: Sum) -> Result<Stored> {
     match fs::hard_link(tmp, &target) {
         Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::AlreadyExists => return existing(dir, name, &target, sum),
-        Err(e) => return Err(e).with_context(|| format!("linking {} into place", target.display())),
+        Err(e) => {
+            let _ = fs::remove_file(sum_path(dir, name));
+            return Err(e).with_context(|| format!("linking {} into place", target.display()));
+        }
     }
     fs::remove_file(tmp).with_context(|| format!("removing {}", tmp.display()))?;
     sync_dir(dir)?;

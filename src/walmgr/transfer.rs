@@ -105,10 +105,29 @@ pub fn ssh_argv(host: &str, remote: &[String]) -> Vec<String> {
 /// The argv for running walmgr itself on the slave host: the same absolute binary path as here
 /// and the slave's config, as the original does.
 pub fn remote_walmgr_argv(host: &str, slave_config: &str, args: &[String]) -> Result<Vec<String>> {
-    let exe = std::env::current_exe().context("locating the walmgr binary")?;
-    let mut remote = vec![exe.to_string_lossy().into_owned(), slave_config.to_string()];
+    let mut remote = self_argv()?;
+    remote.push(slave_config.to_string());
     remote.extend(args.iter().cloned());
     Ok(ssh_argv(host, &remote))
+}
+
+/// How to run this walmgr again (archive_command, restore_command, ssh): the absolute binary,
+/// plus the tool name when the binary is the multi-call `skytools` itself.
+pub fn self_argv() -> Result<Vec<String>> {
+    let exe = std::env::current_exe().context("locating the walmgr binary")?;
+    let mut v = vec![exe.to_string_lossy().into_owned()];
+    let base = exe.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if !crate::tools::find(&base).is_some_and(|t| t.name == "walmgr") {
+        v.push("walmgr".into());
+    }
+    Ok(v)
+}
+
+/// `self_argv` plus arguments as one shell command line.
+pub fn self_command(args: &[&str]) -> Result<String> {
+    let mut v: Vec<String> = self_argv()?.iter().map(|a| shell_quote(a)).collect();
+    v.extend(args.iter().map(|a| a.to_string()));
+    Ok(v.join(" "))
 }
 
 pub fn shell_quote(s: &str) -> String {

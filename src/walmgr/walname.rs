@@ -1,14 +1,10 @@
-//! WAL file names: `TTTTTTTTLLLLLLLLSSSSSSSS` segments, `TTTTTTTT.history`, `<segment>.<offset>.backup`
+//! WAL file names: `TTTTTTTTLLLLLLLLSSSSSSSS` segments, `<segment>.<offset>.backup`
 //! and `<segment>.partial`. Ordering for cleanup compares the log/segment part only, as
 //! pg_archivecleanup does, so older timelines' files go as well.
 
 /// A plain segment name: 24 upper-case hex digits.
 pub fn is_segment(name: &str) -> bool {
     name.len() == 24 && name.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
-}
-
-pub fn is_history(name: &str) -> bool {
-    name.len() == 16 && name.ends_with(".history") && name[..8].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The segment a file belongs to, for segments, `.partial` and `.backup` files.
@@ -35,7 +31,6 @@ mod tests {
     fn names() {
         assert!(is_segment("000000010000000000000003"));
         assert!(!is_segment("00000001000000000000000g"));
-        assert!(is_history("00000002.history"));
         assert_eq!(segment_of("000000010000000000000003.00000028.backup"), Some("000000010000000000000003"));
         assert_eq!(segment_of("000000010000000000000003.partial"), Some("000000010000000000000003"));
         assert_eq!(segment_of("000000010000000000000003.sum"), None);

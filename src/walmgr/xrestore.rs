@@ -1,7 +1,10 @@
-//! `xrestore NAME DESTPATH [RESTARTPOINT]`: PostgreSQL's restore_command on the slave. While the
-//! data directory is a standby (standby.signal) it waits for the next file; in archive recovery,
-//! or once `boot` has left a STOP file, a missing file is "not found" (exit 1), after handing over
-//! the partially synced copy of that segment if there is one. PAUSE holds replay.
+//! `xrestore NAME DESTPATH [RESTARTPOINT]`: PostgreSQL's restore_command on the slave. A missing
+//! file is "not found" (exit 1) at once: a standby (standby.signal) then asks again after
+//! wal_retrieve_retry_interval, which restore sets to `restore_poll`; archive recovery ends there.
+//! walmgr3 waited inside restore_command instead, but PostgreSQL 15 reads WAL ahead of replay,
+//! and a restore_command blocking on the next segment keeps the records already read from being
+//! applied (a fresh standby then never even reaches consistency). Once `boot` has left a STOP
+//! file, the partially synced copy of a missing segment is handed over. PAUSE holds replay.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use super::config::WalConfig;
 use super::purge::{self, STANDBY_FILE};
 use super::store;
-use super::walname::{is_history, is_segment};
+use super::walname::is_segment;
 use super::xarchive::check_name;
 
 pub const STOP_FILE: &str = "STOP";
@@ -31,32 +34,33 @@ pub fn xrestore(wc: &WalConfig, name: &str, dest: &str, restart_point: Option<&s
     let partial = wc.storage.partial_wals.local();
     // PostgreSQL runs restore_command in the data directory; %p is relative to it.
     let dest = s.slave_data.join(dest);
+    let standby = s.slave_data.join("standby.signal").exists();
     let parent = nix::unistd::getppid();
     let poll = Duration::from_secs_f64(s.restore_poll);
     loop {
-        if completed.join(PAUSE_FILE).exists() {
-            log::debug!("replay paused, waiting");
-        } else if completed.join(name).exists() {
+        let paused = completed.join(PAUSE_FILE).exists();
+        if paused && standby {
+            log::debug!("replay paused");
+            return Ok(Restored::NotFound);
+        } else if paused {
+            // Not found would end archive recovery: wait here instead.
+            if nix::unistd::getppid() != parent {
+                bail!("PostgreSQL's startup process went away, giving up on {name}");
+            }
+            std::thread::sleep(poll);
+            continue;
+        }
+        if completed.join(name).exists() {
             store::fetch(completed, name, &dest)?;
             log::info!("{name} restored");
             record(wc, completed, name, restart_point);
             return Ok(Restored::Yes);
-        } else if is_history(name) || !is_segment(name) {
-            // Timeline history and backup history files either exist or do not; waiting for
-            // them would stall recovery (PostgreSQL asks for histories of timelines to come).
-            return Ok(Restored::NotFound);
-        } else if completed.join(STOP_FILE).exists() {
+        }
+        if is_segment(name) && completed.join(STOP_FILE).exists() {
             return from_partial(partial, name, &dest);
-        } else if !s.slave_data.join("standby.signal").exists() || s.primary_conninfo.is_some() {
-            // Archive recovery ends at the first missing file; a streaming standby asks its
-            // primary instead of waiting here.
-            log::debug!("{name} not in archive");
-            return Ok(Restored::NotFound);
         }
-        if nix::unistd::getppid() != parent {
-            bail!("PostgreSQL's startup process went away, giving up on {name}");
-        }
-        std::thread::sleep(poll);
+        log::debug!("{name} not in archive");
+        return Ok(Restored::NotFound);
     }
 }
 

@@ -7,3 +7,4 @@ mod pgq_triggers;
 mod pgqd;
 mod qadmin;
 mod script;
+mod walmgr;

@@ -1,0 +1,412 @@
+//! walmgr against real clusters: a master archiving through `xarchive`, a base backup, a standby
+//! restored from it replaying while the master writes, boot with the partially synced last
+//! segment, an older backup, archive failures PostgreSQL retries, and bad configs. The slave's
+//! storage is a local directory standing in for the remote host.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::{self, bindir, give_to_server_user, is_root, text, wait_for, Cluster, TempDir};
+
+/// Runs the installed binary as the server user (archive and restore commands run as that user
+/// too, so files stay owned by it).
+fn walmgr(bin: &Path, ini: &Path, args: &[&str]) -> Output {
+    let mut c = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    c.arg("walmgr").arg(ini).args(args).output().unwrap()
+}
+
+fn ok(out: Output, what: &str) -> String {
+    support::assert_ok(&out, what);
+    let (o, e) = text(&out);
+    o + &e
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A master cluster with archiving through walmgr, and the slave side under the same base dir.
+struct Rig {
+    master: Cluster,
+    bin: PathBuf,
+    master_ini: PathBuf,
+    slave_ini: PathBuf,
+    store: PathBuf,
+    standby: PathBuf,
+    standby_port: u16,
+}
+
+impl Rig {
+    fn new(keep_backups: u32) -> Rig {
+        let master = Cluster::start_with(&["archive_mode = on", "wal_keep_size = 0"]);
+        let bin = master.install_binary();
+        let base = master.base().to_path_buf();
+        let store = base.join("walshipping");
+        let standby = base.join("standby");
+        let standby_port = free_port();
+        let pg_ctl = bindir().join("pg_ctl");
+        let master_ini = base.join("wal-master.ini");
+        let slave_ini = base.join("wal-slave.ini");
+        let storage = format!(
+            "walmgr_data = {s}\ncompleted_wals = %(walmgr_data)s/logs.complete\npartial_wals = %(walmgr_data)s/logs.partial\n\
+             full_backup = %(walmgr_data)s/data.master\n",
+            s = store.display()
+        );
+        std::fs::write(
+            &master_ini,
+            format!(
+                "[walmgr]\nmaster_db = {db}\nmaster_data = {data}\nslave_config = {slave}\n{storage}",
+                db = master.connstr("postgres"),
+                data = master.datadir().display(),
+                slave = slave_ini.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            &slave_ini,
+            format!(
+                "[walmgr]\nslave_data = {sd}\nslave_bin = {bin}\nkeep_backups = {keep_backups}\nrestore_poll = 0.1\n\
+                 slave_start_cmd = {pg_ctl} -D {sd} -l {base}/standby.log -w -t 60 start -o \"-p {port} -k {base} -c listen_addresses=''\"\n\
+                 slave_stop_cmd = {pg_ctl} -D {sd} -m fast -w stop\n{storage}",
+                sd = standby.display(),
+                bin = bindir().display(),
+                pg_ctl = pg_ctl.display(),
+                base = base.display(),
+                port = standby_port,
+            ),
+        )
+        .unwrap();
+        give_to_server_user(&base);
+        let rig = Rig { master, bin, master_ini, slave_ini, store, standby, standby_port };
+        ok(rig.slave(&["setup"]), "slave setup");
+        let out = ok(rig.run(&["setup"]), "master setup");
+        assert!(!out.contains("must be restarted"), "archive_mode was already on: {out}");
+        rig
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        walmgr(&self.bin, &self.master_ini, args)
+    }
+
+    fn slave(&self, args: &[&str]) -> Output {
+        walmgr(&self.bin, &self.slave_ini, args)
+    }
+
+    fn completed(&self) -> PathBuf {
+        self.store.join("logs.complete")
+    }
+
+    fn sql(&self, sql: &str) -> String {
+        let mut c = self.master.client("postgres");
+        c.simple_query(sql)
+            .unwrap()
+            .into_iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("").to_string()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Switches to a new segment and waits until the finished one is in the archive.
+    fn switch_and_wait(&self) -> String {
+        let seg = self.sql("select pg_walfile_name(pg_switch_wal())");
+        let done = self.completed().join(format!("{seg}.sum"));
+        assert!(wait_for(30.0, || done.exists()), "{seg} not archived:\n{}", self.master.server_log());
+        seg
+    }
+
+    fn standby_client(&self) -> Option<postgres::Client> {
+        postgres::Config::new()
+            .host_path(self.master.base())
+            .port(self.standby_port)
+            .user("postgres")
+            .dbname("postgres")
+            .connect(postgres::NoTls)
+            .ok()
+    }
+
+    fn standby_query(&self, sql: &str) -> Option<i64> {
+        self.standby_client()?.query_one(sql, &[]).ok().map(|r| r.get(0))
+    }
+
+    fn standby_log(&self) -> String {
+        std::fs::read_to_string(self.master.base().join("standby.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- standby log ---\n{}", self.standby_log());
+        }
+        if self.standby.join("postmaster.pid").exists() {
+            let _ =
+                support::pg_command("pg_ctl").arg("-D").arg(&self.standby).args(["-m", "immediate", "stop"]).output();
+        }
+    }
+}
+
+#[test]
+fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
+    let rig = Rig::new(0);
+    rig.sql("create table t (id int primary key, note text)");
+    rig.sql("insert into t select g, 'before backup' from generate_series(1, 100) g");
+    rig.switch_and_wait();
+    ok(rig.run(&["backup"]), "backup");
+    let listing = ok(rig.run(&["listbackups"]), "listbackups");
+    assert!(listing.contains("data.master") && listing.contains("walmgr "), "{listing}");
+
+    ok(rig.slave(&["restore"]), "restore");
+    assert!(rig.standby.join("standby.signal").exists());
+    assert!(!rig.store.join("data.master").exists(), "the only set is moved into place");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(100)),
+        "standby never caught up:\n{}",
+        rig.standby_log()
+    );
+
+    // Continuous replay: rows committed after the backup arrive segment by segment.
+    for round in 0..3 {
+        rig.sql(&format!(
+            "insert into t select g, 'round {round}' from generate_series({s}, {e}) g",
+            s = 101 + round * 100,
+            e = 200 + round * 100
+        ));
+        rig.switch_and_wait();
+        let want = 200 + round as i64 * 100;
+        assert!(
+            wait_for(30.0, || rig.standby_query("select count(*) from t") == Some(want)),
+            "standby did not replay round {round}:\n{}",
+            rig.standby_log()
+        );
+        assert_eq!(rig.standby_query("select pg_is_in_recovery()::int::bigint"), Some(1));
+    }
+
+    // The last rows never reach a finished segment: only the partial sync carries them.
+    rig.sql("insert into t select g, 'after last switch' from generate_series(401, 450) g");
+    ok(rig.run(&["sync"]), "sync");
+    let current = rig.sql("select pg_walfile_name(pg_current_wal_lsn())");
+    assert!(rig.store.join("logs.partial").join(&current).exists(), "no partial copy of {current}");
+    let mut stop = support::pg_command("pg_ctl");
+    stop.arg("-D").arg(rig.master.datadir()).args(["-m", "immediate", "stop"]);
+    assert!(stop.output().unwrap().status.success());
+
+    let status = rig.slave(&["status", "--json"]);
+    let (out, _) = text(&status);
+    assert!(out.contains("\"role\": \"slave\"") && out.contains("\"standby\": true"), "{out}");
+
+    ok(rig.slave(&["boot"]), "boot");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)),
+        "standby not promoted:\n{}",
+        rig.standby_log()
+    );
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(450), "{}", rig.standby_log());
+    assert_eq!(rig.standby_query("select count(*) from t where note = 'after last switch'"), Some(50));
+}
+
+#[test]
+fn an_older_backup_restores_with_the_wal_it_needs() {
+    let rig = Rig::new(3);
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 10)");
+    ok(rig.run(&["backup"]), "first backup");
+    let first = std::fs::read_to_string(rig.store.join("data.master/backup_label")).unwrap();
+    rig.sql("insert into t select generate_series(11, 20)");
+    rig.switch_and_wait();
+    ok(rig.run(&["backup"]), "second backup");
+    rig.sql("insert into t select generate_series(21, 30)");
+    rig.switch_and_wait();
+
+    let json = ok(rig.run(&["listbackups", "--json"]), "listbackups --json");
+    assert!(json.contains("\"set\": \"data.master\"") && json.contains("\"set\": \"data.master.0\""), "{json}");
+    assert_eq!(std::fs::read_to_string(rig.store.join("data.master.0/backup_label")).unwrap(), first);
+    // The cleanup after the second backup kept what the first one needs.
+    let first_wal = first.split("(file ").nth(1).unwrap().split(')').next().unwrap();
+    assert!(rig.completed().join(first_wal).exists(), "{first_wal} purged too early");
+
+    ok(rig.slave(&["restore", "data.master.0"]), "restore of the older set");
+    assert!(rig.store.join("data.master.0").exists(), "a named set is copied, not consumed");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(30)),
+        "older backup did not replay to the end:\n{}",
+        rig.standby_log()
+    );
+    ok(rig.slave(&["boot"]), "boot");
+    assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(30));
+}
+
+/// After three failures in a row the archiver sleeps up to a minute; a new finished segment
+/// wakes it (and it archives the oldest first).
+fn wake_archiver(rig: &Rig) {
+    rig.sql("insert into t values (0)");
+    rig.sql("select pg_switch_wal()");
+}
+
+fn archiver_failures(rig: &Rig) -> i64 {
+    rig.sql("select failed_count from pg_stat_archiver").parse().unwrap()
+}
+
+#[test]
+fn archive_failures_leave_postgres_retrying_without_losing_a_segment() {
+    let rig = Rig::new(0);
+    rig.sql("create table t (id int)");
+    let dir = rig.completed();
+
+    // Read-only archive: the segment stays .ready and arrives once the directory is writable.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    rig.sql("insert into t select generate_series(1, 1000)");
+    let seg = rig.sql("select pg_walfile_name(pg_switch_wal())");
+    assert!(wait_for(30.0, || archiver_failures(&rig) >= 2), "archiver did not retry");
+    let ready = rig.master.datadir().join(format!("pg_wal/archive_status/{seg}.ready"));
+    assert!(ready.exists() && !dir.join(&seg).exists());
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    wake_archiver(&rig);
+    assert!(wait_for(30.0, || dir.join(format!("{seg}.sum")).exists()), "{seg} never archived");
+    assert_eq!(std::fs::metadata(dir.join(&seg)).unwrap().len(), 16 << 20);
+
+    // Full archive filesystem: same story, once the archiver has caught up.
+    let status_dir = rig.master.datadir().join("pg_wal/archive_status");
+    let idle = || {
+        !std::fs::read_dir(&status_dir).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".ready"))
+    };
+    assert!(wait_for(30.0, idle), "archiver did not catch up");
+    if !is_root()
+        || !Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&dir).status().unwrap().success()
+    {
+        eprintln!("cannot mount a small tmpfs here, full-disk case not tested");
+        return;
+    }
+    give_to_server_user(&dir);
+    let before = archiver_failures(&rig);
+    rig.sql("insert into t select generate_series(1, 1000)");
+    let seg = rig.sql("select pg_walfile_name(pg_switch_wal())");
+    let full = wait_for(30.0, || archiver_failures(&rig) >= before + 2);
+    let kept = rig.master.datadir().join(format!("pg_wal/archive_status/{seg}.ready")).exists();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    Command::new("umount").arg(&dir).status().unwrap();
+    assert!(full && kept, "a full archive must fail and keep the segment");
+    wake_archiver(&rig);
+    assert!(leftovers.is_empty(), "no half-written files: {leftovers:?}");
+    assert!(
+        wait_for(30.0, || dir.join(format!("{seg}.sum")).exists()),
+        "{seg} never archived after the disk was freed"
+    );
+}
+
+/// A master config with local storage and a fake data directory: enough for xarchive.
+fn fake_master(dir: &TempDir, extra: &str) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(data.join("pg_wal/archive_status")).unwrap();
+    std::fs::create_dir_all(dir.join("arch")).unwrap();
+    let ini = dir.join("wal-master.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[walmgr]\nmaster_data = {}\ncompleted_wals = {}\npartial_wals = {}/partial\nfull_backup = {}/data.master\n{extra}",
+            data.display(),
+            dir.join("arch").display(),
+            dir.path.display(),
+            dir.path.display()
+        ),
+    )
+    .unwrap();
+    ini
+}
+
+fn xarchive(ini: &Path, name: &str) -> Output {
+    support::skytools("walmgr").arg(ini).args(["xarchive", &format!("pg_wal/{name}"), name]).output().unwrap()
+}
+
+#[test]
+fn xarchive_accepts_an_identical_copy_and_refuses_a_different_one() {
+    for transfer in ["copy", "rsync"] {
+        let dir = TempDir::new("walmgr-x");
+        let ini = fake_master(&dir, &format!("transfer = {transfer}\n"));
+        let seg = "000000010000000000000007";
+        let wal = dir.join("data/pg_wal").join(seg);
+        std::fs::write(&wal, vec![7u8; 1 << 20]).unwrap();
+        ok(xarchive(&ini, seg), "xarchive");
+        ok(xarchive(&ini, seg), "xarchive of an identical file");
+        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), vec![7u8; 1 << 20]);
+        let sum = std::fs::read_to_string(dir.join("arch").join(format!("{seg}.sum"))).unwrap();
+        assert!(sum.starts_with("crc32c=") && sum.contains("size=1048576"), "{sum}");
+
+        std::fs::write(&wal, vec![8u8; 1 << 20]).unwrap();
+        let out = xarchive(&ini, seg);
+        let code = out.status.code().unwrap();
+        assert!(code != 0 && code < 126, "must fail with a code PostgreSQL retries: {code}");
+        assert!(text(&out).1.contains("not overwriting"), "{}", text(&out).1);
+        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), vec![7u8; 1 << 20], "{transfer}");
+        let names: Vec<String> = std::fs::read_dir(dir.join("arch"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into())
+            .collect();
+        assert_eq!(names.len(), 2, "{transfer}: only the file and its checksum: {names:?}");
+        assert_eq!(std::fs::read_to_string(dir.join("data/.walshipping.last")).unwrap().trim(), seg);
+    }
+}
+
+#[test]
+fn status_exit_codes_follow_the_archive_backlog() {
+    let dir = TempDir::new("walmgr-status");
+    let ini = fake_master(&dir, "");
+    let status = |args: &[&str]| support::skytools("walmgr").arg(&ini).arg("status").args(args).output().unwrap();
+    assert_eq!(status(&[]).status.code(), Some(0));
+    let ready = dir.join("data/pg_wal/archive_status/000000010000000000000003.ready");
+    std::fs::write(&ready, b"").unwrap();
+    assert!(Command::new("touch").args(["-d", "10 minutes ago"]).arg(&ready).status().unwrap().success());
+    let out = status(&["--json", "--warning", "60", "--critical", "3600"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(text(&out).0.contains("\"ready_count\": 1") && text(&out).0.contains("\"status\": \"WARNING\""));
+    assert_eq!(status(&["--warning", "60", "--critical", "300"]).status.code(), Some(2));
+    std::fs::remove_dir_all(dir.join("data/pg_wal")).unwrap();
+    let out = status(&[]);
+    assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+    assert!(text(&out).0.starts_with("WALMGR UNKNOWN"));
+}
+
+#[test]
+fn bad_configs_and_wrong_commands_fail_clearly() {
+    let dir = TempDir::new("walmgr-bad");
+    let run = |ini: &str, args: &[&str]| {
+        let p = dir.join("bad.ini");
+        std::fs::write(&p, ini).unwrap();
+        let out = support::skytools("walmgr3").arg(&p).args(args).output().unwrap();
+        (out.status.code(), text(&out).1)
+    };
+    let (code, err) = run("[walmgr]\nwalmgr_data = /tmp/x\n", &["xrestore", "000000010000000000000001", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("neither master_data nor slave_data"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\ntransfer = scp\n", &["xarchive", "a", "b"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("transfer") && err.contains("scp"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\ncompleted_wals = host:\n", &["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("host:"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\n", &["xrestore", "000000010000000000000001", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Action not available on current node."), "{err}");
+    let (code, err) = run("[walmgr]\nslave_data = /tmp/x\nkeep_backups = many\n", &["xrotate"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("keep_backups"), "{err}");
+    let (code, err) = run("[walmgr]\nslave_data = /tmp/x\n", &["frobnicate"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown command 'frobnicate'"), "{err}");
+    let (code, err) = run("[other]\nslave_data = /tmp/x\n", &["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no section 'walmgr'"), "{err}");
+    let out = support::skytools("walmgr").arg(dir.join("missing.ini")).arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("missing.ini"));
+}
