@@ -583,3 +583,18 @@ fn per_transaction_limit_counts_the_inserts_of_one_transaction() {
     );
     assert_eq!(db.psql("select count(*) from pgq.event_1_0"), "5");
 }
+
+#[test]
+fn install_brings_an_older_schema_up_to_date() {
+    let db = pgq_db();
+    db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
+    db.psql("select pgq.insert_event('q', 'kept', '1')");
+    // the 3.2 layout: no queue_extra_maint, sub_last_tick NOT NULL
+    db.psql("alter table pgq.queue drop column queue_extra_maint; alter table pgq.subscription alter column sub_last_tick set not null");
+    db.install(&["pgq"]);
+    assert_eq!(db.psql("select count(*) from pg_attribute where attrelid = 'pgq.queue'::regclass and attname = 'queue_extra_maint'"), "1");
+    assert_eq!(db.psql("select attnotnull from pg_attribute where attrelid = 'pgq.subscription'::regclass and attname = 'sub_last_tick'"), "f");
+    assert_eq!(db.psql("select pgq.upgrade_schema()"), "0");
+    tick(&db, "q");
+    assert_eq!(drain(&db, "q", "c"), ["kept:1"]);
+}
