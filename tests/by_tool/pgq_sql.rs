@@ -103,8 +103,9 @@ fn install_over_original_extension_keeps_queued_events() {
     db.install(&["pgq"]);
     assert_eq!(db.psql("select count(*) from pg_extension where extname = 'pgq'"), "0");
     assert_eq!(
-        db.psql("select l.lanname from pg_proc p join pg_language l on l.oid = p.prolang where p.oid = 'pgq.insert_event_raw'::regproc"),
-        "plpgsql"
+        db.psql("select count(*) from pg_proc p join pg_language l on l.oid = p.prolang where p.pronamespace = 'pgq'::regnamespace and l.lanname = 'c'"),
+        "0",
+        "no C function of the original is left"
     );
     db.psql("select pgq.insert_event('q', 'ours', 'x')");
     tick(&db, "q");
