@@ -9,7 +9,7 @@ PG_CONFIG ?= pg_config
 CARGO     ?= cargo
 NEXTEST_PROFILE ?= default
 
-.PHONY: all build release deps test lint install bench man clean
+.PHONY: all build release deps test lint install install-ext bench man clean
 
 all: build
 
@@ -41,6 +41,12 @@ install: release
 	for m in pgq pgq_coop pgq_ext; do sql/assemble.sh $$m > $(DESTDIR)$(SQLDIR)/$$m.sql; done
 	install -d $(DESTDIR)$(MANDIR)/man1
 	target/release/skytools generate man $(DESTDIR)$(MANDIR)/man1 >/dev/null
+	$(MAKE) install-ext
+
+# Extension files, so `CREATE EXTENSION pgq` installs our PL/pgSQL and `ALTER EXTENSION pgq
+# UPDATE` moves an original PgQ extension onto it. Replaces the original's pgq.control.
+install-ext:
+	packaging/install-extensions.sh "$(DESTDIR)$$($(PG_CONFIG) --sharedir)/extension"
 
 # Man pages are build outputs of the clap definitions.
 man: build

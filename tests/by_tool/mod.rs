@@ -1,5 +1,6 @@
 mod data_maintainer;
 mod dispatch;
+mod extension;
 mod pgq_coop;
 mod pgq_ext;
 mod pgq_sql;

@@ -26,7 +26,11 @@ pub fn is_root() -> bool {
 
 /// A command for a PostgreSQL binary, run as `postgres` when we are root.
 pub fn pg_command(program: &str) -> Command {
-    let path = bindir().join(program);
+    pg_command_in(&bindir(), program)
+}
+
+fn pg_command_in(bindir: &Path, program: &str) -> Command {
+    let path = bindir.join(program);
     if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(path);
@@ -61,8 +65,8 @@ fn free_port() -> u16 {
 }
 
 /// An initdb'ed data directory, made once per machine and copied for every cluster.
-fn template() -> PathBuf {
-    let tag = bindir().to_string_lossy().replace('/', "_");
+fn template(bindir: &Path) -> PathBuf {
+    let tag = bindir.to_string_lossy().replace('/', "_");
     let dir = std::env::temp_dir().join(format!("skytools-pg-template{tag}"));
     if dir.join("PG_VERSION").exists() {
         return dir;
@@ -92,6 +96,7 @@ fn template() -> PathBuf {
 pub struct Cluster {
     base: PathBuf,
     port: u16,
+    bindir: PathBuf,
     /// False for the shared cluster started by the Makefile: it outlives us.
     owned: bool,
 }
@@ -99,6 +104,11 @@ pub struct Cluster {
 impl Cluster {
     /// Starts a private cluster with extra `postgresql.conf` lines.
     pub fn start_with(conf: &[&str]) -> Cluster {
+        Cluster::start_from(&bindir(), conf)
+    }
+
+    /// Starts a private cluster of the PostgreSQL installation in `bindir`.
+    pub fn start_from(bindir: &Path, conf: &[&str]) -> Cluster {
         let base = std::env::temp_dir().join(format!(
             "skytools-test-{}-{}",
             std::process::id(),
@@ -109,7 +119,7 @@ impl Cluster {
         run(
             {
                 let mut c = Command::new("cp");
-                c.arg("-a").arg(template()).arg(&data);
+                c.arg("-a").arg(template(bindir)).arg(&data);
                 c
             },
             "copying cluster template",
@@ -123,7 +133,7 @@ impl Cluster {
         settings.extend(conf.iter().map(|s| s.to_string()));
         std::fs::write(data.join("postgresql.auto.conf"), settings.join("\n") + "\n").unwrap();
         give_to_server_user(&base);
-        let cluster = Cluster { base, port: free_port(), owned: true };
+        let cluster = Cluster { base, port: free_port(), bindir: bindir.to_path_buf(), owned: true };
         cluster.spawn_reaper();
         cluster.pg_ctl_start();
         cluster
@@ -138,16 +148,16 @@ impl Cluster {
         let host = std::env::var_os("SKYTOOLS_TEST_PGHOST")?;
         let port = std::env::var("SKYTOOLS_TEST_PGPORT").ok()?.parse().ok()?;
         let base = PathBuf::from(host);
-        Some(Cluster { base, port, owned: false })
+        Some(Cluster { base, port, bindir: bindir(), owned: false })
     }
 
     fn spawn_reaper(&self) {
         let stop = format!(
             "{} -D {} stop -m immediate",
             if is_root() {
-                format!("runuser -u postgres -- {}", bindir().join("pg_ctl").display())
+                format!("runuser -u postgres -- {}", self.bindir.join("pg_ctl").display())
             } else {
-                bindir().join("pg_ctl").display().to_string()
+                self.bindir.join("pg_ctl").display().to_string()
             },
             self.datadir().display()
         );
@@ -204,7 +214,7 @@ impl Cluster {
     }
 
     fn pg_ctl_start(&self) {
-        let mut c = pg_command("pg_ctl");
+        let mut c = pg_command_in(&self.bindir, "pg_ctl");
         c.arg("-D")
             .arg(self.datadir())
             .arg("-l")
@@ -228,7 +238,7 @@ impl Cluster {
     }
 
     pub fn stop(&self) {
-        let mut c = pg_command("pg_ctl");
+        let mut c = pg_command_in(&self.bindir, "pg_ctl");
         c.arg("-D").arg(self.datadir()).args(["-w", "-m", "fast", "stop"]).stdout(Stdio::null());
         run(c, "pg_ctl stop");
     }
@@ -262,9 +272,44 @@ impl Drop for Cluster {
         if std::thread::panicking() {
             eprintln!("--- server log of {} ---\n{}", self.base.display(), self.server_log());
         }
-        let mut c = pg_command("pg_ctl");
+        let mut c = pg_command_in(&self.bindir, "pg_ctl");
         c.arg("-D").arg(self.datadir()).args(["-m", "immediate", "stop"]).stdout(Stdio::null()).stderr(Stdio::null());
         let _ = c.status();
         let _ = std::fs::remove_dir_all(&self.base);
     }
+}
+
+/// A private copy of the PostgreSQL installation (binaries, libraries, share dir), made once per
+/// machine. PostgreSQL finds its share dir relative to its binaries, so extension files can be
+/// installed into the copy without touching the system's (where the original PgQ's live).
+/// Returns the copy's bindir.
+pub fn relocated_postgres() -> PathBuf {
+    let bin = bindir();
+    let out = Command::new(bin.join("pg_config")).arg("--sharedir").output().expect("pg_config --sharedir");
+    let share = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let prefix: PathBuf =
+        bin.components().zip(share.components()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
+    let lib_root = bin.parent().expect("bindir has a parent");
+    let tag = bin.to_string_lossy().replace('/', "_");
+    let root = std::env::temp_dir().join(format!("skytools-pg-reloc{tag}"));
+    let new_bin = root.join(bin.strip_prefix(&prefix).unwrap());
+    if new_bin.join("postgres").exists() {
+        return new_bin;
+    }
+    let tmp = std::env::temp_dir().join(format!(
+        "skytools-pg-reloc-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::SeqCst)
+    ));
+    for src in [lib_root, share.as_path()] {
+        let dst = tmp.join(src.strip_prefix(&prefix).unwrap());
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        let mut c = Command::new("cp");
+        c.arg("-a").arg(src).arg(&dst);
+        run(c, "copying the PostgreSQL installation");
+    }
+    if std::fs::rename(&tmp, &root).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    new_bin
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-pub use cluster::{bindir, give_to_server_user, is_root, pg_command, Cluster};
+pub use cluster::{bindir, give_to_server_user, is_root, pg_command, relocated_postgres, Cluster};
 
 static DB_SEQ: AtomicU32 = AtomicU32::new(0);
 
