@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use anyhow::Result;
+use postgres::error::SqlState;
 use postgres::{Client, Statement};
 
 use super::failures::Failures;
@@ -78,7 +79,13 @@ pub fn run(ctx: Arc<DbCtx>) {
                 };
                 let text = anyhow_text(e);
                 let pause = failures.failed(&ctx.label, what, &text);
-                if connecting && s.max_reconnect_failures > 0 && failures.consecutive() >= s.max_reconnect_failures {
+                // A dropped database is the discovery's business (it lets go of the worker at
+                // the next check), not a reason to stop serving every other database.
+                let gone = e.chain().any(|c| {
+                    c.downcast_ref::<postgres::Error>().and_then(|p| p.code()) == Some(&SqlState::INVALID_CATALOG_NAME)
+                });
+                if connecting && !gone && s.max_reconnect_failures > 0 && failures.consecutive() >= s.max_reconnect_failures
+                {
                     ctx.shared.give_up(format!(
                         "[{}]: giving up after {} failed connection attempts: {text}",
                         ctx.label,
@@ -117,7 +124,7 @@ fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> R
         let mut client = ctx.connect().map_err(Fail::Connect)?;
         match check_pgq(ctx, &mut client, version).map_err(Fail::Query)? {
             true => {
-                let ticker = client.prepare("select pgq.ticker()").map_err(|e| Fail::Query(e.into()))?;
+                let ticker = prepare_ticker(ctx, &mut client).map_err(|e| Fail::Query(e.into()))?;
                 *conn = Some(Conn { client, ticker, opened: Instant::now() });
             }
             false => return Ok(Step::NoPgq),
@@ -128,6 +135,27 @@ fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> R
     let queues: Option<i64> = row.get(0);
     log::debug!("[{}]: ticker: {} queue(s) ticked", ctx.label, queues.unwrap_or(0));
     Ok(Step::Ticked)
+}
+
+/// Ticks every queue as `pgq.ticker()` does (same queues, same order, one transaction) and
+/// sends `NOTIFY pgq_ticker, '<queue>'` for each queue that got a new tick, delivered when the
+/// tick commits, so listening consumers wake without polling. Returns how many queues ticked.
+const TICK_AND_NOTIFY: &str = "\
+    with ticked as ( \
+        select queue_name, pgq.ticker(queue_name) as tick_id from pgq.queue \
+         where not queue_external_ticker and not queue_ticker_paused order by queue_name) \
+    select count(pg_notify('pgq_ticker', queue_name))::bigint from ticked where tick_id is not null";
+
+/// The notifying ticker when the queue table has the columns it needs (PgQ 3.x), else the
+/// plain `pgq.ticker()`.
+fn prepare_ticker(ctx: &DbCtx, client: &mut Client) -> Result<Statement, postgres::Error> {
+    match client.prepare(TICK_AND_NOTIFY) {
+        Ok(st) => Ok(st),
+        Err(e) => {
+            log::debug!("[{}]: ticking without NOTIFY: {}", ctx.label, crate::script::db::error_text(&e));
+            client.prepare("select pgq.ticker()")
+        }
+    }
 }
 
 /// Is pgq installed here, and version 3 or later? Logs the version when it is first seen.

@@ -5,13 +5,12 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Context, Result};
 use postgres::{Client, NoTls};
 
 use super::settings::Settings;
 use super::stats::{DbState, Stats};
 use super::stopper::Stopper;
-use crate::script::db::error_text;
 use crate::script::signals::Signals;
 
 /// What every thread of the daemon shares.
@@ -66,7 +65,7 @@ impl DbCtx {
         let label = self.label.clone();
         let mut cfg = connstr.to_config("pgqd")?;
         cfg.notice_callback(move |n| log::debug!("[{label}]: {}: {}", n.severity(), n.message()));
-        cfg.connect(NoTls).map_err(|e| anyhow!("cannot connect to '{connstr}': {}", error_text(&e)))
+        cfg.connect(NoTls).with_context(|| format!("cannot connect to '{connstr}'"))
     }
 }
 

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
+use postgres::fallible_iterator::FallibleIterator;
+
 use crate::support::{skytools, text, wait_for, Cluster, Db, TempDir};
 
 /// A pgqd started by a test, with its config and log in a temp dir; killed on drop.
@@ -427,5 +429,56 @@ fn version_and_ini() {
     for key in ["logfile", "pidfile", "base_connstr", "database_list", "ticker_period", "maint_period", "retry_period"]
     {
         assert!(ini.contains(key), "{key} in --ini");
+    }
+}
+
+#[test]
+fn gives_up_after_max_reconnect_failures() {
+    let dir = TempDir::new("nosrv");
+    let mut p = Pgqd::start(&[
+        ("base_connstr", format!("host={} port=1 user=postgres", dir.path.display())),
+        ("database_list", "gone".into()),
+        ("max_reconnect_failures", "3".into()),
+    ]);
+    assert_eq!(p.wait_exit(30.0), Some(1));
+    let log = p.log();
+    assert!(log.contains("[gone]: giving up after 3 failed connection attempts: cannot connect to"), "{log}");
+    assert!(log.contains("No such file or directory"), "the server-side reason is kept: {log}");
+}
+
+#[test]
+fn ticks_at_10_ms_and_notifies_listeners() {
+    let (orig, ours) = (shared_db_with_queue(Pgq::Original), shared_db_with_queue(Pgq::Ours));
+    let mut listeners: Vec<postgres::Client> = [&orig, &ours].iter().map(|d| d.client()).collect();
+    for l in &mut listeners {
+        l.batch_execute("listen pgq_ticker").unwrap();
+    }
+    let p = Pgqd::start(&[
+        ("base_connstr", base_connstr(&orig)),
+        ("database_list", format!("{} {}", orig.name, ours.name)),
+        ("ticker_period", "10ms".into()),
+        ("stats_period", "1".into()),
+    ]);
+    // Ticker calls per second over both databases: 2 at the default period, 200 at 10 ms.
+    let busy_second = || {
+        p.log().lines().filter_map(|l| l.split("{ticks: ").nth(1)?.split(',').next()?.parse::<u64>().ok()).any(|n| n >= 50)
+    };
+    assert!(wait_for(30.0, busy_second), "{}", p.log());
+    // Waiting between ticks is sleeping, not spinning: well under one CPU.
+    let pid = p.child.as_ref().unwrap().id();
+    let cpu = || -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let f: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+        (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+    };
+    let (c0, t0) = (cpu(), std::time::Instant::now());
+    std::thread::sleep(Duration::from_secs(3));
+    let share = (cpu() - c0) / t0.elapsed().as_secs_f64();
+    assert!(share < 0.5, "pgqd used {:.0}% of a CPU", share * 100.0);
+    for (db, l) in [&orig, &ours].iter().zip(&mut listeners) {
+        db.psql("select pgq.insert_event('q', 'wake', 'up')");
+        let got = l.notifications().timeout_iter(Duration::from_secs(10)).next().unwrap();
+        let n = got.expect("a NOTIFY after the tick");
+        assert_eq!((n.channel(), n.payload()), ("pgq_ticker", "q"));
     }
 }
