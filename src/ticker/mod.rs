@@ -3,7 +3,9 @@
 //! and vacuuming pgq's tables. One thread per database, so one slow database delays no other.
 
 mod failures;
+mod http;
 mod maint;
+mod metrics;
 mod settings;
 mod stats;
 mod stopper;
@@ -82,7 +84,15 @@ pub fn run(_invoked_as: &str, m: &clap::ArgMatches) -> ExitCode {
         }
     };
     log::info!("Starting pgqd {}", env!("CARGO_PKG_VERSION"));
+    let metrics_listen = settings.metrics_listen;
     let shared = Arc::new(worker::Shared::new(settings, running.signals.clone()));
+    if let Some(addr) = metrics_listen {
+        if let Err(e) = http::serve(addr, metrics::Collector::new(shared.clone())) {
+            log::error!("{e:#}");
+            running.failed(&format!("pgqd: {e:#}"));
+            return ExitCode::from(1);
+        }
+    }
     running.started();
     supervisor::Supervisor::new(cfg, shared).run()
 }

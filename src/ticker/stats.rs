@@ -11,6 +11,8 @@ use std::time::Instant;
 #[derive(Debug, Default)]
 pub struct DbState {
     pub up: AtomicBool,
+    /// The ticker found a usable pgq.
+    pub has_pgq: AtomicBool,
     pub errors: AtomicU64,
     pub ticks: AtomicU64,
     pub maint_runs: AtomicU64,
@@ -22,6 +24,10 @@ impl DbState {
     pub fn ticked(&self) {
         self.ticks.fetch_add(1, Ordering::Relaxed);
         *self.last_tick.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    pub fn last_tick(&self) -> Option<Instant> {
+        *self.last_tick.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -35,14 +41,18 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// The state of `db`, created on first use. A database that is unregistered and served
-    /// again keeps its totals, as Prometheus counters should.
+    /// The state of `db`, created on first use (shared by its worker threads).
     pub fn db(&self, db: &str) -> Arc<DbState> {
         self.dbs.lock().unwrap_or_else(|e| e.into_inner()).entry(db.to_string()).or_default().clone()
     }
 
     pub fn forget(&self, db: &str) {
         self.dbs.lock().unwrap_or_else(|e| e.into_inner()).remove(db);
+    }
+
+    /// Every served database with its state, by name.
+    pub fn snapshot(&self) -> Vec<(String, Arc<DbState>)> {
+        self.dbs.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     pub fn tick(&self, db: &DbState) {

@@ -51,6 +51,7 @@ pub fn run(ctx: Arc<DbCtx>) {
             Ok(Step::Ticked) => {
                 failures.recovered(&ctx.label);
                 ctx.state.up.store(true, Ordering::Relaxed);
+                ctx.state.has_pgq.store(true, Ordering::Relaxed);
                 ctx.shared.stats.tick(&ctx.state);
                 if maint.is_none() {
                     maint = spawn_maint(&ctx);
@@ -66,6 +67,7 @@ pub fn run(ctx: Arc<DbCtx>) {
             Ok(Step::NoPgq) => {
                 conn = None;
                 ctx.state.up.store(true, Ordering::Relaxed);
+                ctx.state.has_pgq.store(false, Ordering::Relaxed);
                 Instant::now() + s.check_period
             }
             Err(fail) => {

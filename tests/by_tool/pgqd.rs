@@ -482,3 +482,88 @@ fn ticks_at_10_ms_and_notifies_listeners() {
         assert_eq!((n.channel(), n.payload()), ("pgq_ticker", "q"));
     }
 }
+
+/// One HTTP exchange with the metrics endpoint: status line, headers and body.
+fn http(port: u16, request: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    (head.to_string(), body.to_string())
+}
+
+/// The value of the sample with exactly these name and labels.
+fn sample(body: &str, series: &str) -> Option<f64> {
+    body.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn metrics_endpoint_reports_databases_queues_and_consumers() {
+    let db = shared_db_with_queue(Pgq::Ours);
+    // A paused queue keeps the state the test sets: three events in no tick yet.
+    for sql in [
+        "select pgq.register_consumer('q', 'reader')",
+        "update pgq.queue set queue_ticker_paused = true where queue_name = 'q'",
+        "select pgq.insert_event('q', 'a', '1')",
+        "select pgq.insert_event('q', 'a', '2')",
+        "select pgq.insert_event('q', 'a', '3')",
+    ] {
+        db.psql(sql);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let p = Pgqd::start(&[
+        ("base_connstr", base_connstr(&db)),
+        ("database_list", format!("{}, no_such_db_here", db.name)),
+        ("ticker_period", "0.1".into()),
+        ("metrics_listen", format!("127.0.0.1:{port}")),
+    ]);
+    p.wait_log("metrics on http://127.0.0.1:", 10.0);
+    let d = &db.name;
+    let mut body = String::new();
+    let ready = wait_for(20.0, || {
+        body = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").1;
+        sample(&body, &format!("pgqd_ticks_total{{database=\"{d}\"}}")).is_some_and(|n| n >= 3.0)
+            && body.contains("pgq_consumer_pending_events")
+            && sample(&body, "pgqd_database_errors_total{database=\"no_such_db_here\"}").is_some_and(|n| n >= 1.0)
+    });
+    assert!(ready, "{body}\n{}", p.log());
+    let (head, _) = http(port, "GET /metrics HTTP/1.1\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(head.contains("Content-Type: text/plain; version=0.0.4"), "{head}");
+    assert_eq!(sample(&body, "pgqd_up"), Some(1.0));
+    assert_eq!(sample(&body, &format!("pgqd_database_up{{database=\"{d}\"}}")), Some(1.0));
+    assert_eq!(sample(&body, "pgqd_database_up{database=\"no_such_db_here\"}"), Some(0.0));
+    assert!(sample(&body, &format!("pgqd_last_tick_age_seconds{{database=\"{d}\"}}")).is_some_and(|a| a < 60.0));
+    assert!(body.contains(&format!("pgqd_maintenance_runs_total{{database=\"{d}\"}}")), "{body}");
+    assert_eq!(sample(&body, &format!("pgq_queue_pending_events{{database=\"{d}\",queue=\"q\"}}")), Some(3.0), "{body}");
+    assert!(body.contains(&format!("pgq_queue_ticker_lag_seconds{{database=\"{d}\",queue=\"q\"}}")), "{body}");
+    assert!(body.contains(&format!("pgq_queue_events_per_second{{database=\"{d}\",queue=\"q\"}}")), "{body}");
+    let consumer = format!("{{database=\"{d}\",queue=\"q\",consumer=\"reader\"}}");
+    assert_eq!(sample(&body, &format!("pgq_consumer_pending_events{consumer}")), Some(3.0), "{body}");
+    assert!(sample(&body, &format!("pgq_consumer_lag_seconds{consumer}")).is_some(), "{body}");
+    assert!(sample(&body, &format!("pgq_consumer_last_seen_seconds{consumer}")).is_some(), "{body}");
+    assert!(!body.contains("no_such_db_here\",queue"), "no queries to a database that is down");
+
+    for (request, status) in [
+        ("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "405"),
+        ("GET /other HTTP/1.1\r\n\r\n", "404"),
+        ("nonsense\r\n\r\n", "400"),
+    ] {
+        let (head, _) = http(port, request);
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{request:?} -> {head}");
+    }
+    assert_eq!(db.psql("select queue_ticker_paused from pgq.queue"), "t");
+}
+
+#[test]
+fn metrics_listen_on_a_busy_address_fails_the_start() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let p = Pgqd::config(&[("database_list", "x".into()), ("metrics_listen", addr.to_string())]);
+    let out = p.switch(&["-d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains(&format!("metrics_listen: cannot listen on {addr}")), "{:?}", text(&out));
+}
