@@ -40,6 +40,9 @@ const PGQ_QUERY: &str = "\
            extract(epoch from last_seen)::float8, pending_events::float8 \
       from pgq.get_consumer_info()";
 
+/// A metric from the pgq rows: name, type, help, per consumer (else per queue), the value.
+type RowMetric = (&'static str, &'static str, &'static str, bool, fn(&PgqRow) -> Option<f64>);
+
 /// A metric family being written: HELP and TYPE once, then its samples.
 struct Family<'a> {
     out: &'a mut String,
@@ -119,17 +122,27 @@ impl Collector {
             match self.query(db) {
                 Ok(r) => rows.extend(r.into_iter().map(|r| (db.clone(), r))),
                 Err(e) => {
-                    log::debug!("[{}]: metrics query failed: {}", super::worker::label(db), crate::script::db::anyhow_text(&e));
+                    log::debug!(
+                        "[{}]: metrics query failed: {}",
+                        super::worker::label(db),
+                        crate::script::db::anyhow_text(&e)
+                    );
                     self.conns.remove(db);
                 }
             }
         }
-        let per_row: [(&str, &str, &str, bool, fn(&PgqRow) -> Option<f64>); 6] = [
+        let per_row: [RowMetric; 6] = [
             ("pgq_queue_ticker_lag_seconds", "gauge", "Age of the queue's newest tick.", false, |r| r.a),
             ("pgq_queue_events_per_second", "gauge", "Event rate over the recent ticks.", false, |r| r.b),
             ("pgq_queue_pending_events", "gauge", "Events not yet in any tick.", false, |r| r.c),
             ("pgq_consumer_lag_seconds", "gauge", "Age of the consumer's last finished tick.", true, |r| r.a),
-            ("pgq_consumer_last_seen_seconds", "gauge", "Seconds since the consumer last finished a batch.", true, |r| r.b),
+            (
+                "pgq_consumer_last_seen_seconds",
+                "gauge",
+                "Seconds since the consumer last finished a batch.",
+                true,
+                |r| r.b,
+            ),
             ("pgq_consumer_pending_events", "gauge", "Events the consumer has not read yet.", true, |r| r.c),
         ];
         for (name, kind, help, consumer, value) in per_row {
@@ -157,7 +170,14 @@ impl Collector {
         let rows = c.query(PGQ_QUERY, &[])?;
         Ok(rows
             .iter()
-            .map(|r| PgqRow { kind: r.get(0), queue: r.get(1), consumer: r.get(2), a: r.get(3), b: r.get(4), c: r.get(5) })
+            .map(|r| PgqRow {
+                kind: r.get(0),
+                queue: r.get(1),
+                consumer: r.get(2),
+                a: r.get(3),
+                b: r.get(4),
+                c: r.get(5),
+            })
             .collect())
     }
 
@@ -183,6 +203,9 @@ mod tests {
         let mut f = family(&mut out, "x_total", "counter", "Things.");
         f.sample("x_total", &[("database", "a\"b\\c\nd")], 3.0);
         f.sample("x_total", &[], 0.25);
-        assert_eq!(out, "# HELP x_total Things.\n# TYPE x_total counter\nx_total{database=\"a\\\"b\\\\c\\nd\"} 3\nx_total 0.25\n");
+        assert_eq!(
+            out,
+            "# HELP x_total Things.\n# TYPE x_total counter\nx_total{database=\"a\\\"b\\\\c\\nd\"} 3\nx_total 0.25\n"
+        );
     }
 }

@@ -86,7 +86,10 @@ pub fn run(ctx: Arc<DbCtx>) {
                 let gone = e.chain().any(|c| {
                     c.downcast_ref::<postgres::Error>().and_then(|p| p.code()) == Some(&SqlState::INVALID_CATALOG_NAME)
                 });
-                if connecting && !gone && s.max_reconnect_failures > 0 && failures.consecutive() >= s.max_reconnect_failures
+                if connecting
+                    && !gone
+                    && s.max_reconnect_failures > 0
+                    && failures.consecutive() >= s.max_reconnect_failures
                 {
                     ctx.shared.give_up(format!(
                         "[{}]: giving up after {} failed connection attempts: {text}",

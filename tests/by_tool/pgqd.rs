@@ -461,7 +461,10 @@ fn ticks_at_10_ms_and_notifies_listeners() {
     ]);
     // Ticker calls per second over both databases: 2 at the default period, 200 at 10 ms.
     let busy_second = || {
-        p.log().lines().filter_map(|l| l.split("{ticks: ").nth(1)?.split(',').next()?.parse::<u64>().ok()).any(|n| n >= 50)
+        p.log()
+            .lines()
+            .filter_map(|l| l.split("{ticks: ").nth(1)?.split(',').next()?.parse::<u64>().ok())
+            .any(|n| n >= 50)
     };
     assert!(wait_for(30.0, busy_second), "{}", p.log());
     // Waiting between ticks is sleeping, not spinning: well under one CPU.
@@ -503,16 +506,24 @@ fn sample(body: &str, series: &str) -> Option<f64> {
 #[test]
 fn metrics_endpoint_reports_databases_queues_and_consumers() {
     let db = shared_db_with_queue(Pgq::Ours);
-    // A paused queue keeps the state the test sets: three events in no tick yet.
+    // A paused queue keeps the state the test sets: three events in a tick the consumer has
+    // not read, two more in no tick yet.
     for sql in [
         "select pgq.register_consumer('q', 'reader')",
-        "update pgq.queue set queue_ticker_paused = true where queue_name = 'q'",
         "select pgq.insert_event('q', 'a', '1')",
         "select pgq.insert_event('q', 'a', '2')",
         "select pgq.insert_event('q', 'a', '3')",
+        "select pgq.ticker()",
+        "update pgq.queue set queue_ticker_paused = true where queue_name = 'q'",
+        "select pgq.insert_event('q', 'b', '4')",
+        "select pgq.insert_event('q', 'b', '5')",
     ] {
         db.psql(sql);
     }
+    let pending_in_queue: f64 = db.psql("select ev_new from pgq.get_queue_info('q')").parse().unwrap();
+    let pending_for_reader: f64 =
+        db.psql("select pending_events from pgq.get_consumer_info('q', 'reader')").parse().unwrap();
+    assert!(pending_in_queue > 0.0 && pending_for_reader > 0.0);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let p = Pgqd::start(&[
         ("base_connstr", base_connstr(&db)),
@@ -538,11 +549,12 @@ fn metrics_endpoint_reports_databases_queues_and_consumers() {
     assert_eq!(sample(&body, "pgqd_database_up{database=\"no_such_db_here\"}"), Some(0.0));
     assert!(sample(&body, &format!("pgqd_last_tick_age_seconds{{database=\"{d}\"}}")).is_some_and(|a| a < 60.0));
     assert!(body.contains(&format!("pgqd_maintenance_runs_total{{database=\"{d}\"}}")), "{body}");
-    assert_eq!(sample(&body, &format!("pgq_queue_pending_events{{database=\"{d}\",queue=\"q\"}}")), Some(3.0), "{body}");
+    let queue = format!("{{database=\"{d}\",queue=\"q\"}}");
+    assert_eq!(sample(&body, &format!("pgq_queue_pending_events{queue}")), Some(pending_in_queue), "{body}");
     assert!(body.contains(&format!("pgq_queue_ticker_lag_seconds{{database=\"{d}\",queue=\"q\"}}")), "{body}");
     assert!(body.contains(&format!("pgq_queue_events_per_second{{database=\"{d}\",queue=\"q\"}}")), "{body}");
     let consumer = format!("{{database=\"{d}\",queue=\"q\",consumer=\"reader\"}}");
-    assert_eq!(sample(&body, &format!("pgq_consumer_pending_events{consumer}")), Some(3.0), "{body}");
+    assert_eq!(sample(&body, &format!("pgq_consumer_pending_events{consumer}")), Some(pending_for_reader), "{body}");
     assert!(sample(&body, &format!("pgq_consumer_lag_seconds{consumer}")).is_some(), "{body}");
     assert!(sample(&body, &format!("pgq_consumer_last_seen_seconds{consumer}")).is_some(), "{body}");
     assert!(!body.contains("no_such_db_here\",queue"), "no queries to a database that is down");
