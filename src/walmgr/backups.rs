@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
+use nix::errno::Errno;
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
@@ -150,7 +151,10 @@ pub fn lock(completed_wals: &Path, pid: i32) -> Result<Lock> {
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {
                 let holder: Option<i32> = fs::read_to_string(&path).ok().and_then(|t| t.trim().parse().ok());
                 match holder {
-                    Some(h) if h > 0 && kill(Pid::from_raw(h), None).is_ok() => return Ok(Lock::HeldBy(h)),
+                    // EPERM: alive, only owned by another user.
+                    Some(h) if h > 0 && matches!(kill(Pid::from_raw(h), None), Ok(()) | Err(Errno::EPERM)) => {
+                        return Ok(Lock::HeldBy(h))
+                    }
                     _ => {
                         log::warn!("removing stale backup lock {}", path.display());
                         release(completed_wals)?;

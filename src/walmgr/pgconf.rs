@@ -27,7 +27,7 @@ pub fn setup(wc: &WalConfig, dry_run: bool) -> Result<()> {
         Some((mode, level)) => mode == "off" || level == "minimal",
         None => false,
     };
-    finish(m, restart, dry_run, "archiving")
+    finish(m, restart, dry_run, "enable archiving")
 }
 
 pub fn stop(wc: &WalConfig, dry_run: bool) -> Result<()> {
@@ -35,12 +35,12 @@ pub fn stop(wc: &WalConfig, dry_run: bool) -> Result<()> {
     let live = live_settings(m);
     if m.master_restart_cmd.is_some() {
         apply(m, &[("archive_mode", "off".into()), ("archive_command", String::new())], dry_run)?;
-        finish(m, true, dry_run, "the change")?;
+        finish(m, true, dry_run, "disable archiving")?;
     } else {
         // Without a restart archive_mode stays on: an archive_command that succeeds keeps
         // pg_wal from filling up, as walmgr3 did.
         apply(m, &[("archive_mode", "off".into()), ("archive_command", "/bin/true".into())], dry_run)?;
-        finish(m, live.is_some_and(|(mode, _)| mode != "off"), dry_run, "archive_mode = off")?;
+        finish(m, live.is_some_and(|(mode, _)| mode != "off"), dry_run, "disable archiving")?;
     }
     if let Some(pidfile) = stop_pidfile(wc)? {
         if !dry_run {
@@ -96,7 +96,7 @@ fn finish(m: &MasterSettings, needs_restart: bool, dry_run: bool, what: &str) ->
         }
         (None, true) => {
             reload(m);
-            log::warn!("database must be restarted to enable {what}");
+            log::warn!("database must be restarted to {what}");
             Ok(())
         }
         (_, false) => {

@@ -410,3 +410,71 @@ fn bad_configs_and_wrong_commands_fail_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("missing.ini"));
 }
+
+/// A slave config with local storage and a data directory that is a standby.
+fn fake_slave(dir: &TempDir) -> PathBuf {
+    for d in ["standby/pg_wal", "store/logs.complete", "store/logs.partial"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::write(dir.join("standby/standby.signal"), b"").unwrap();
+    let ini = dir.join("wal-slave.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[walmgr]\nslave_data = {}\nwalmgr_data = {}\ncompleted_wals = %(walmgr_data)s/logs.complete\n\
+             partial_wals = %(walmgr_data)s/logs.partial\nfull_backup = %(walmgr_data)s/data.master\n",
+            dir.join("standby").display(),
+            dir.join("store").display()
+        ),
+    )
+    .unwrap();
+    ini
+}
+
+#[test]
+fn xrestore_verifies_checksums_and_follows_pause_and_stop() {
+    let dir = TempDir::new("walmgr-xr");
+    let ini = fake_slave(&dir);
+    let master = fake_master(&dir, &format!("completed_wals = {}\n", dir.join("store/logs.complete").display()));
+    let walmgr = |ini: &Path, args: &[&str]| support::skytools("walmgr").arg(ini).args(args).output().unwrap();
+    let restored = dir.join("standby/pg_wal/RECOVERYXLOG");
+    let seg = "000000010000000000000005";
+    let next = "000000010000000000000006";
+
+    std::fs::write(dir.join("data/pg_wal").join(seg), vec![5u8; 65536]).unwrap();
+    ok(xarchive(&master, seg), "xarchive");
+    ok(walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG", "000000010000000000000004"]), "xrestore");
+    assert_eq!(std::fs::read(&restored).unwrap(), vec![5u8; 65536]);
+    let progress = std::fs::read_to_string(dir.join("store/logs.complete/LAST_RESTORED")).unwrap();
+    assert_eq!(progress.trim(), format!("{seg} 000000010000000000000004"));
+
+    // Missing: not found at once (the standby asks again), exit 1.
+    assert_eq!(walmgr(&ini, &["xrestore", next, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
+    // Paused: even an archived segment is held back.
+    ok(walmgr(&ini, &["pause"]), "pause");
+    std::fs::remove_file(&restored).unwrap();
+    assert_eq!(walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
+    assert!(!restored.exists());
+    ok(walmgr(&ini, &["continue"]), "continue");
+    // After boot's STOP file the partial copy of a missing segment is handed over.
+    std::fs::write(dir.join("store/logs.partial").join(next), b"partial").unwrap();
+    assert_eq!(walmgr(&ini, &["xrestore", next, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
+    std::fs::write(dir.join("store/logs.complete/STOP"), b"").unwrap();
+    ok(walmgr(&ini, &["xrestore", next, "pg_wal/RECOVERYXLOG"]), "xrestore from partial");
+    assert_eq!(std::fs::read(&restored).unwrap(), b"partial");
+
+    // A damaged archive file fails and leaves nothing behind.
+    std::fs::write(dir.join("store/logs.complete").join(seg), vec![6u8; 65536]).unwrap();
+    let out = walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("fails its checksum"), "{}", text(&out).1);
+    assert!(!restored.exists());
+
+    // Backup lock: taken, held by a live process, released.
+    ok(walmgr(&ini, &["xlock", &std::process::id().to_string()]), "xlock");
+    let out = walmgr(&ini, &["xlock", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).0.trim(), std::process::id().to_string());
+    ok(walmgr(&ini, &["xrelease"]), "xrelease");
+    ok(walmgr(&ini, &["xlock", "1"]), "xlock after release");
+}

@@ -1,0 +1,169 @@
+#!/bin/bash
+# walmgr archiving cost and restore time on a throw-away cluster started here.
+#  1. Per 16 MiB segment during a write-heavy pgbench, side by side in one run: the archive_command
+#     runs, for every segment and in rotating order, a plain `cp`, a durable plain copy (dd
+#     conv=fsync to a temporary name, mv, fsync of the directory) and `walmgr xarchive`
+#     (checksummed, durable, no-overwrite). Medians in ms.
+#  2. xarchive alone as archive_command during pgbench, pg_receivewal --synchronous streaming the
+#     same WAL as the reference: the .ready backlog sampled every second, the WAL rate, and
+#     pg_receivewal's CPU time per segment and largest flush lag.
+#  3. A ~1 GB cluster (pgbench scale SCALE): base backup, more writes, then the time to restore a
+#     standby from the backup plus the archived WAL until it has replayed all of it.
+# Prints `RESULT name=value unit` lines.
+#
+#   bench/walmgr_archive.sh   env: PGBIN, BENCH_PORT (and +1), DURATION (s per pgbench phase), SCALE
+set -eu
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PORT=${BENCH_PORT:-55452}
+SPORT=$((PORT + 1))
+DURATION=${DURATION:-60}
+SCALE=${SCALE:-64}
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d /tmp/walmgr_bench.XXXXXX)
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+    [ -n "${recv_pid:-}" ] && kill "$recv_pid" 2>/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$dir/standby" -m immediate stop >/dev/null 2>&1 || true
+    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+[ -x "$top/target/release/skytools" ] || (cd "$top" && cargo build --release -q)
+mkdir -p "$dir/bin" "$dir/cp" "$dir/durable"
+cp "$top/target/release/skytools" "$dir/bin/skytools"
+W="$dir/bin/skytools walmgr"
+[ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+
+as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+cat >> "$dir/data/postgresql.conf" <<EOF
+archive_mode = on
+archive_command = '/bin/false'
+synchronous_commit = off
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+max_wal_senders = 4
+EOF
+as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/master.log" -w -o "-p $PORT -k $dir -c listen_addresses=''" start >/dev/null
+
+cat > "$dir/wal-master.ini" <<EOF
+[walmgr]
+master_db = host=$dir port=$PORT dbname=postgres user=postgres
+master_data = $dir/data
+slave_config = $dir/wal-slave.ini
+walmgr_data = $dir/walshipping
+completed_wals = %(walmgr_data)s/logs.complete
+partial_wals = %(walmgr_data)s/logs.partial
+full_backup = %(walmgr_data)s/data.master
+EOF
+cat > "$dir/wal-slave.ini" <<EOF
+[walmgr]
+slave_data = $dir/standby
+slave_bin = $PGBIN
+restore_poll = 0.2
+slave_start_cmd = $PGBIN/pg_ctl -D $dir/standby -l $dir/standby.log -w -t 600 start -o "-p $SPORT -k $dir -c listen_addresses=''"
+walmgr_data = $dir/walshipping
+completed_wals = %(walmgr_data)s/logs.complete
+partial_wals = %(walmgr_data)s/logs.partial
+full_backup = %(walmgr_data)s/data.master
+EOF
+# All three methods for each segment, the order rotating with the segment number.
+cat > "$dir/arch3.sh" <<EOF
+#!/bin/bash
+p=\$1 f=\$2 d=$dir
+now() { local t=\${EPOCHREALTIME/./}; echo \$((10#\$t)); }
+m0() { cp "\$p" "\$d/cp/\$f"; }
+m1() { dd if="\$p" of="\$d/durable/.\$f.tmp" bs=1M conv=fsync status=none && mv "\$d/durable/.\$f.tmp" "\$d/durable/\$f" && sync "\$d/durable"; }
+m2() { $W \$d/wal-master.ini xarchive "\$p" "\$f" 2>/dev/null; }
+[ \${#f} = 24 ] || { m2; exit; }
+r=\$(( 16#\${f:16:8} % 3 ))
+declare -a us
+for i in 0 1 2; do k=\$(( (i + r) % 3 )); t0=\$(now); m\$k || exit 1; us[\$k]=\$(( \$(now) - t0 )); done
+echo "\$f \${us[0]} \${us[1]} \${us[2]}" >> \$d/times.txt
+EOF
+chmod +x "$dir/arch3.sh"
+[ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+
+psql() { "$PGBIN/psql" -X -q -At -h "$dir" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+set_archive() { psql -c "alter system set archive_command = '$1'" -c "select pg_reload_conf()" >/dev/null; }
+as_pg $W "$dir/wal-slave.ini" setup 2>/dev/null
+set_archive "$dir/arch3.sh %p %f"
+pgbench() { "$PGBIN/pgbench" -h "$dir" -p "$PORT" -U postgres "$@" postgres; }
+pgbench -i -q -s 10 >/dev/null 2>&1
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ready() { ls "$dir/data/pg_wal/archive_status" | grep -c '\.ready$' || true; }
+
+# 1. side by side
+: > "$dir/times.txt"
+pgbench -c 8 -j 2 -T "$DURATION" >/dev/null 2>&1
+psql -c "select pg_switch_wal()" >/dev/null
+while [ "$(ready)" -gt 0 ]; do sleep 0.5; done
+n=$(wc -l < "$dir/times.txt")
+cp_ms=$(awk '{print $2/1000}' "$dir/times.txt" | median)
+dur_ms=$(awk '{print $3/1000}' "$dir/times.txt" | median)
+xa_ms=$(awk '{print $4/1000}' "$dir/times.txt" | median)
+echo "RESULT side_by_side_segments=$n count"
+echo "RESULT cp_per_segment=$cp_ms ms"
+echo "RESULT durable_copy_per_segment=$dur_ms ms"
+echo "RESULT xarchive_per_segment=$xa_ms ms"
+echo "RESULT xarchive_vs_durable_copy=$(awk -v a="$xa_ms" -v b="$dur_ms" 'BEGIN {printf "%.2f", a / b}') ratio"
+rm -rf "$dir/cp" "$dir/durable"
+
+# 2. xarchive alone, pg_receivewal beside it
+set_archive "$dir/bin/skytools walmgr $dir/wal-master.ini xarchive %p %f"
+mkdir -p "$dir/recv" && [ "$(id -u)" = 0 ] && chown postgres "$dir/recv"
+as_pg "$PGBIN/pg_receivewal" -h "$dir" -p "$PORT" -U postgres -D "$dir/recv" --synchronous --no-loop 2>/dev/null &
+recv_pid=$!
+sleep 1
+recv_real=$(pgrep -P "$recv_pid" pg_receivewal || echo "$recv_pid")
+lsn0=$(psql -c "select pg_current_wal_lsn()")
+pgbench -c 8 -j 2 -T "$DURATION" >/dev/null 2>&1 &
+bench_pid=$!
+max_ready=0 max_lag=0 samples=""
+while kill -0 "$bench_pid" 2>/dev/null; do
+    r=$(ready); samples="$samples $r"; [ "$r" -gt "$max_ready" ] && max_ready=$r
+    l=$(psql -c "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)), 0)::bigint from pg_stat_replication")
+    [ "$l" -gt "$max_lag" ] && max_lag=$l
+    sleep 1
+done
+wait "$bench_pid" || true
+lsn1=$(psql -c "select pg_current_wal_lsn()")
+end_ready=$(ready)
+mb=$(psql -c "select round(pg_wal_lsn_diff('$lsn1', '$lsn0') / 1048576)")
+ticks=$(getconf CLK_TCK)
+cpu_ticks=$(awk '{print $14 + $15}' "/proc/$recv_real/stat" 2>/dev/null || echo 0)
+kill "$recv_pid" 2>/dev/null || true
+recv_pid=""
+segs=$(awk -v m="$mb" 'BEGIN {printf "%.1f", m / 16}')
+echo "RESULT wal_rate=$(awk -v m="$mb" -v t="$DURATION" 'BEGIN {printf "%.1f", m / t}') MB/s"
+echo "RESULT ready_backlog_max=$max_ready segments"
+echo "RESULT ready_backlog_at_end=$end_ready segments"
+echo "RESULT ready_backlog_samples=\"$(echo $samples | tr ' ' ',')\""
+xa_alone=$(grep -o 'archived (16777216 bytes, [0-9.]* s)' "$dir/master.log" | tail -n "${segs%.*}" | awk '{print $4 * 1000}' | median)
+echo "RESULT xarchive_alone_per_segment=$xa_alone ms"
+echo "RESULT receivewal_cpu_per_segment=$(awk -v c="$cpu_ticks" -v t="$ticks" -v s="$segs" 'BEGIN {printf "%.1f", c * 1000 / t / s}') ms"
+echo "RESULT receivewal_max_flush_lag=$(( max_lag / 1024 )) KiB"
+
+# 3. a ~1 GB cluster: backup, writes, restore as a standby until it has replayed everything
+pgbench -i -q -s "$SCALE" >/dev/null 2>&1
+size=$(psql -c "select pg_database_size('postgres') / 1048576")
+t0=$EPOCHREALTIME
+as_pg $W "$dir/wal-master.ini" backup 2>/dev/null
+t1=$EPOCHREALTIME
+pgbench -c 8 -j 2 -T 20 >/dev/null 2>&1
+target=$(psql -c "select pg_current_wal_lsn()")
+psql -c "select pg_switch_wal()" >/dev/null
+while [ "$(ready)" -gt 0 ]; do sleep 0.5; done
+start=$(grep 'START WAL LOCATION' "$dir/walshipping/data.master/backup_label" | awk '{print $4}')
+wal_mb=$(psql -c "select round(pg_wal_lsn_diff('$target', '$start') / 1048576)")
+t2=$EPOCHREALTIME
+as_pg $W "$dir/wal-slave.ini" restore >/dev/null 2>&1
+spsql() { "$PGBIN/psql" -X -q -At -h "$dir" -p "$SPORT" -U postgres -c "$1" postgres 2>/dev/null; }
+until [ "$(spsql "select pg_last_wal_replay_lsn() >= '$target'")" = t ]; do sleep 0.2; done
+t3=$EPOCHREALTIME
+echo "RESULT restore_cluster_size=$size MB"
+echo "RESULT backup_time=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s"
+echo "RESULT restore_wal_replayed=$wal_mb MB"
+echo "RESULT restore_time=$(awk -v a="$t2" -v b="$t3" 'BEGIN {printf "%.1f", b - a}') s"
