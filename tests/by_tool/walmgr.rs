@@ -191,10 +191,27 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
     }
 
     // The last rows never reach a finished segment: only the partial sync carries them.
-    rig.sql("insert into t select g, 'after last switch' from generate_series(401, 450) g");
+    rig.sql("insert into t select g, 'after last switch' from generate_series(401, 420) g");
     ok(rig.run(&["sync"]), "sync");
     let current = rig.sql("select pg_walfile_name(pg_current_wal_lsn())");
     assert!(rig.store.join("logs.partial").join(&current).exists(), "no partial copy of {current}");
+    let pidfile = rig.master.base().join("sync.pid");
+    let set_pid = format!("pidfile={}", pidfile.display());
+    ok(rig.run(&["syncdaemon", "-d", "--set", "loop_delay=0.2", "--set", &set_pid]), "syncdaemon -d");
+    rig.sql("insert into t select g, 'after last switch' from generate_series(421, 450) g");
+    let (name, offset) = {
+        let pos = rig.sql("select file_name || ' ' || file_offset from pg_walfile_name_offset(pg_current_wal_lsn())");
+        let (n, o) = pos.split_once(' ').unwrap();
+        (n.to_string(), o.parse::<usize>().unwrap())
+    };
+    let shipped = || {
+        let wal = std::fs::read(rig.master.datadir().join("pg_wal").join(&name)).unwrap();
+        let part = std::fs::read(rig.store.join("logs.partial").join(&name)).unwrap_or_default();
+        part.len() >= offset && part[..offset] == wal[..offset]
+    };
+    assert!(wait_for(30.0, shipped), "syncdaemon did not ship {name} up to {offset}");
+    ok(rig.run(&["-s", "--set", &set_pid]), "syncdaemon -s");
+    assert!(wait_for(10.0, || !pidfile.exists()), "syncdaemon did not stop");
     let mut stop = support::pg_command("pg_ctl");
     stop.arg("-D").arg(rig.master.datadir()).args(["-m", "immediate", "stop"]);
     assert!(stop.output().unwrap().status.success());
