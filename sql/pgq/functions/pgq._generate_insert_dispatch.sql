@@ -68,11 +68,12 @@ begin
                || E'\n        returning ev_id into v_ev_id;'
                || E'\n        return v_ev_id;'
         union all
-        -- insert_event_raw: every field given, id and time already settled
+        -- insert_event_raw: every field given, NULL id and time mean the new id and now()
         select 'pgq.insert_event_raw(text, bigint, timestamptz, int4, int4, text, text, text, text, text, text)',
                'insert into %1$s (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-               || E'\n        values (v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
-               || E'\n        return v_ev_id;'
+               || E'\n        values (coalesce(ev_id, v_seq_id), coalesce(ev_time, now()), ev_owner, ev_retry, ev_type, ev_data,'
+               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
+               || E'\n        return coalesce(ev_id, v_seq_id);'
     loop
         v_def := pg_get_functiondef(v_fn.sig::regprocedure);
         v_new := regexp_replace(v_def,

@@ -14,8 +14,7 @@ declare
     v_tx_limit int4;
     v_data_pfx text;
     v_event_seq text;
-    v_ev_id bigint;
-    v_ev_time timestamptz;
+    v_seq_id bigint;
 begin
     select q.queue_id, q.queue_cur_table, q.queue_disable_insert, q.queue_per_tx_limit,
            q.queue_data_pfx, q.queue_event_seq
@@ -39,11 +38,7 @@ begin
     end if;
 
     -- separately rather than in the select above: a volatile call there costs more than this
-    v_ev_id := nextval(v_event_seq::regclass);
-    if ev_id is not null then
-        v_ev_id := ev_id;
-    end if;
-    v_ev_time := coalesce(ev_time, now());
+    v_seq_id := nextval(v_event_seq::regclass);
     -- pgq._generate_insert_dispatch() puts static INSERTs (plans cached per session) for every
     -- table of every queue between the two marker lines below.
     -- generated dispatch begin
@@ -55,8 +50,8 @@ begin
         || ' (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data,'
         || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
         || ' values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)'
-        using v_ev_id, v_ev_time, ev_owner, ev_retry, ev_type, ev_data,
-              ev_extra1, ev_extra2, ev_extra3, ev_extra4;
-    return v_ev_id;
+        using coalesce(ev_id, v_seq_id), coalesce(ev_time, now()), ev_owner, ev_retry,
+              ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4;
+    return coalesce(ev_id, v_seq_id);
 end;
 $$ language plpgsql;
