@@ -9,7 +9,7 @@ PG_CONFIG ?= pg_config
 CARGO     ?= cargo
 NEXTEST_PROFILE ?= default
 
-.PHONY: all build release deps test lint install install-ext bench man clean
+.PHONY: all build release deps test lint install install-ext bench man deb clean
 
 all: build
 
@@ -47,6 +47,10 @@ install: release
 # UPDATE` moves an original PgQ extension onto it. Replaces the original's pgq.control.
 install-ext:
 	packaging/install-extensions.sh "$(DESTDIR)$$($(PG_CONFIG) --sharedir)/extension"
+
+# A Debian package (binary, symlinks, man pages, SQL) in target/deb.
+deb:
+	packaging/build-deb.sh
 
 # Man pages are build outputs of the clap definitions.
 man: build
