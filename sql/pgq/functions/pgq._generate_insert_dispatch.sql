@@ -57,8 +57,10 @@ begin
     for v_fn in
         -- insert_event: a new event; the sequence is a constant the planner resolves once
         select 'pgq.insert_event(text, text, text, text, text, text, text)' as sig,
-               'insert into %1$s (ev_id, ev_time, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-               || E'\n        values (nextval(%2$s), now(), ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+               'insert into %1$s (ev_id, ev_time, ev_type, ev_data,'
+               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+               || E'\n        values (nextval(%2$s), now(), ev_type, ev_data,'
+               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
                || E'\n        returning ev_id into v_ev_id;'
                || E'\n        return v_ev_id;' as ins
         union all
@@ -70,20 +72,21 @@ begin
         union all
         -- insert_event_raw: every field given, NULL id and time mean the new id and now()
         select 'pgq.insert_event_raw(text, bigint, timestamptz, int4, int4, text, text, text, text, text, text)',
-               'insert into %1$s (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-               || E'\n        values (coalesce(ev_id, v_seq_id), coalesce(ev_time, now()), ev_owner, ev_retry, ev_type, ev_data,'
-               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
+               'insert into %1$s (ev_id, ev_time, ev_owner, ev_retry, ev_type, ev_data,'
+               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
+               || E'\n        values (coalesce(ev_id, v_seq_id), coalesce(ev_time, now()), ev_owner, ev_retry,'
+               || ' ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
                || E'\n        return coalesce(ev_id, v_seq_id);'
     loop
         v_def := pg_get_functiondef(v_fn.sig::regprocedure);
+        if strpos(v_def, '-- generated dispatch begin') = 0 then
+            raise exception '% has lost its generated dispatch markers', v_fn.sig;
+        end if;
         v_new := regexp_replace(v_def,
             '(-- generated dispatch begin).*(\n *-- generated dispatch end)',
             '\1' || replace(pgq._insert_dispatch_branch(v_ids, v_tables, v_seqs, v_ntables, v_fn.ins,
                                                         1, coalesce(array_length(v_ids, 1), 0)),
                             '\', '\\') || '\2');
-        if v_new = v_def and v_ids is not null then
-            raise exception '% has lost its generated dispatch markers', v_fn.sig;
-        end if;
         execute v_new;
     end loop;
     return coalesce(array_length(v_ids, 1), 0);

@@ -156,6 +156,9 @@ fn inserts_reach_the_right_table_of_many_queues() {
         assert_eq!(rows, format!("a{q},b{q},c{q}"), "queue {q} (id {id}) wrote to {table}");
     }
     assert_eq!(db.psql("select count(*) from pgq.event_7_3"), "3");
+    // regenerating over unchanged queues is harmless
+    assert_eq!(db.psql("select pgq._generate_insert_dispatch()"), "8");
+    assert_eq!(db.psql("select pgq._generate_insert_dispatch()"), "8");
 }
 
 #[test]
