@@ -33,7 +33,6 @@ pub struct MasterSettings {
     pub master_db: String,
     pub master_data: PathBuf,
     pub master_config: PathBuf,
-    pub master_bin: PathBuf,
     pub master_restart_cmd: Option<String>,
     pub slave_host: Option<String>,
     /// Path of the slave's ini on the slave host, for commands run there over ssh.
@@ -46,10 +45,11 @@ pub struct MasterSettings {
 #[derive(Debug, Clone)]
 pub struct SlaveSettings {
     pub slave_data: PathBuf,
-    pub slave_bin: PathBuf,
-    pub slave_stop_cmd: String,
-    pub slave_start_cmd: String,
-    pub slave_config_dir: PathBuf,
+    /// The three below are None when not set: their defaults are guessed only when needed, so
+    /// xrestore (run for every segment) never looks for binaries.
+    slave_bin: Option<PathBuf>,
+    slave_stop_cmd: Option<String>,
+    slave_start_cmd: Option<String>,
     pub backup_datadir: bool,
     pub keep_backups: u32,
     /// Run before the oldest backup set is deleted, with `$BACKUPDIR` substituted.
@@ -121,14 +121,9 @@ fn storage(cfg: &Config, slave_host: Option<&str>) -> Result<Storage> {
 fn master(cfg: &Config, slave_host: Option<String>) -> Result<MasterSettings> {
     let master_data = absolute(&cfg.get_path("master_data")?.expect("checked by caller"));
     let master_config = cfg.get_path("master_config")?.unwrap_or_else(|| master_data.join("postgresql.conf"));
-    let master_bin = match cfg.get_path("master_bin")? {
-        Some(p) => p,
-        None => guess_bindir(&master_data),
-    };
     Ok(MasterSettings {
         master_db: cfg.get_or("master_db", "dbname=template1")?,
         master_config,
-        master_bin,
         master_restart_cmd: cfg.get_opt("master_restart_cmd")?.filter(|s| !s.trim().is_empty()),
         slave_config: cfg.get_or("slave_config", "~/conf/wal-slave.ini")?,
         slave_host,
@@ -144,31 +139,39 @@ fn slave(cfg: &Config) -> Result<SlaveSettings> {
         bail!("{} [walmgr]: neither master_data nor slave_data is set", cfg.path().display());
     };
     let slave_data = absolute(&data);
-    let slave_bin = match cfg.get_path("slave_bin")? {
-        Some(p) => p,
-        None => guess_bindir(&slave_data),
-    };
-    let pg_ctl = slave_bin.join("pg_ctl");
     let keep = cfg.get_int("keep_backups", Some(0))?;
     if keep < 0 {
         bail!("{} [walmgr] keep_backups: must not be negative", cfg.path().display());
     }
     Ok(SlaveSettings {
-        slave_stop_cmd: cfg
-            .get_opt("slave_stop_cmd")?
-            .unwrap_or_else(|| format!("{} -D {} -m fast -w stop", pg_ctl.display(), slave_data.display())),
-        slave_start_cmd: cfg.get_opt("slave_start_cmd")?.unwrap_or_else(|| {
-            format!("{} -D {} -w -l {}.log start", pg_ctl.display(), slave_data.display(), slave_data.display())
-        }),
-        slave_config_dir: cfg.get_path("slave_config_dir")?.unwrap_or_else(|| slave_data.clone()),
+        slave_bin: cfg.get_path("slave_bin")?,
+        slave_stop_cmd: cfg.get_opt("slave_stop_cmd")?,
+        slave_start_cmd: cfg.get_opt("slave_start_cmd")?,
         backup_datadir: cfg.get_bool("backup_datadir", Some(true))?,
         keep_backups: keep as u32,
         archive_command: cfg.get_opt("archive_command")?.filter(|s| !s.trim().is_empty()),
         primary_conninfo: cfg.get_opt("primary_conninfo")?.filter(|s| !s.trim().is_empty()),
         restore_poll: cfg.get_interval("restore_poll", Some(1.0))?.max(0.01),
-        slave_bin,
         slave_data,
     })
+}
+
+impl SlaveSettings {
+    pub fn bin(&self) -> PathBuf {
+        self.slave_bin.clone().unwrap_or_else(|| guess_bindir(&self.slave_data))
+    }
+
+    pub fn stop_cmd(&self) -> String {
+        let pg_ctl = self.bin().join("pg_ctl");
+        self.slave_stop_cmd
+            .clone()
+            .unwrap_or_else(|| format!("{} -D {} -m fast -w stop", pg_ctl.display(), self.slave_data.display()))
+    }
+
+    pub fn start_cmd(&self) -> String {
+        let (pg_ctl, data) = (self.bin().join("pg_ctl"), self.slave_data.display());
+        self.slave_start_cmd.clone().unwrap_or_else(|| format!("{} -D {data} -w -l {data}.log start", pg_ctl.display()))
+    }
 }
 
 /// PostgreSQL binaries matching the data directory's major version (Debian layout), else the

@@ -63,8 +63,9 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
     let _ = fs::remove_file(completed.join(STOP_FILE));
     let _ = fs::remove_file(data.join("recovery.signal"));
     fs::write(data.join("standby.signal"), b"").context("creating standby.signal")?;
-    log::info!("starting the standby: {}", s.slave_start_cmd);
-    shell(&s.slave_start_cmd, "slave_start_cmd")
+    let start = s.start_cmd();
+    log::info!("starting the standby: {start}");
+    shell(&start, "slave_start_cmd")
 }
 
 fn write_recovery_settings(wc: &WalConfig, data: &Path) -> Result<()> {
@@ -97,7 +98,7 @@ fn stop_server(wc: &WalConfig, data: &Path) -> Result<()> {
     if running_pid(data).is_none() {
         return Ok(());
     }
-    let cmd = &wc.slave().slave_stop_cmd;
+    let cmd = &wc.slave().stop_cmd();
     log::info!("stopping the standby: {cmd}");
     shell(cmd, "slave_stop_cmd")?;
     if running_pid(data).is_some() {
@@ -134,7 +135,7 @@ pub fn boot(wc: &WalConfig) -> Result<()> {
         log::info!("the standby is not running; it will finish recovery when started");
         return Ok(());
     }
-    let pg_ctl = s.slave_bin.join("pg_ctl");
+    let pg_ctl = s.bin().join("pg_ctl");
     let out = Command::new(&pg_ctl)
         .arg("promote")
         .arg("-w")

@@ -495,3 +495,52 @@ fn xrestore_verifies_checksums_and_follows_pause_and_stop() {
     ok(walmgr(&ini, &["xrelease"]), "xrelease");
     ok(walmgr(&ini, &["xlock", "1"]), "xlock after release");
 }
+
+#[test]
+fn init_master_and_init_slave_write_configs_that_load() {
+    let dir = TempDir::new("walmgr-init");
+    let data = dir.join("pgdata");
+    std::fs::create_dir_all(&data).unwrap();
+    let conf = dir.join("conf");
+    let init = |args: &[&str]| {
+        support::skytools("walmgr3")
+            .args(args)
+            .arg("--pgdata")
+            .arg(&data)
+            .arg("--config-dir")
+            .arg(&conf)
+            .env("HOME", &dir.path)
+            .output()
+            .unwrap()
+    };
+    ok(init(&["--init-master", "--slave", "standby1"]), "--init-master");
+    ok(init(&["--init-slave", "--walmgr-data", "/srv/wal"]), "--init-slave");
+    let again = init(&["--init-slave"]);
+    assert_eq!(again.status.code(), Some(1), "never overwrites");
+    assert!(text(&again).1.contains("already exists"));
+
+    let master = std::fs::read_to_string(conf.join("wal-master.ini")).unwrap();
+    assert!(master.contains(&format!("master_data = {}", data.display())), "{master}");
+    assert!(master.contains("completed_wals = %(slave)s:%(walmgr_data)s/logs.complete"), "{master}");
+    // The written master config points at the remote slave: status works without the storage.
+    let out = support::skytools("walmgr")
+        .arg(conf.join("wal-master.ini"))
+        .arg("status")
+        .env("HOME", &dir.path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "no pg_wal in the fake data directory: {:?}", text(&out));
+    let slave = std::fs::read_to_string(conf.join("wal-slave.ini")).unwrap();
+    assert!(
+        slave.contains(&format!("slave_data = {}", data.display())) && slave.contains("walmgr_data = /srv/wal"),
+        "{slave}"
+    );
+    let out = support::skytools("walmgr")
+        .arg(conf.join("wal-slave.ini"))
+        .arg("xrotate")
+        .arg("-n")
+        .env("HOME", &dir.path)
+        .output()
+        .unwrap();
+    support::assert_ok(&out, "xrotate -n with the written slave config");
+}
