@@ -1,6 +1,7 @@
 #!/bin/bash
 # walmgr archiving cost and restore time on a throw-away cluster started here.
-#  1. Per 16 MiB segment during a write-heavy pgbench, side by side in one run: the archive_command
+#  1. Per 16 MiB segment during a write-heavy pgbench (64 rows of 1 kB per transaction), side by
+#     side in one run: the archive_command
 #     runs, for every segment and in rotating order, a plain `cp`, a durable plain copy (dd
 #     conv=fsync to a temporary name, mv, fsync of the directory) and `walmgr xarchive`
 #     (checksummed, durable, no-overwrite). Medians in ms.
@@ -91,13 +92,17 @@ set_archive() { psql -c "alter system set archive_command = '$1'" -c "select pg_
 as_pg $W "$dir/wal-slave.ini" setup 2>/dev/null
 set_archive "$dir/arch3.sh %p %f"
 pgbench() { "$PGBIN/pgbench" -h "$dir" -p "$PORT" -U postgres "$@" postgres; }
-pgbench -i -q -s 10 >/dev/null 2>&1
+# Write-heavy: each transaction inserts 64 rows of 1 kB of hex text (about 90 kB of WAL), so the
+# WAL rate depends on the disk more than on the two CPUs.
+psql -c "create table filler (id bigserial, payload text)"
+echo "insert into filler (payload) select repeat(md5(random()::text), 32) from generate_series(1, 64);" > "$dir/write.sql"
+load() { pgbench -n -f "$dir/write.sql" -c 4 -j 2 -T "$DURATION" >/dev/null 2>&1; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ready() { ls "$dir/data/pg_wal/archive_status" | grep -c '\.ready$' || true; }
 
 # 1. side by side
 : > "$dir/times.txt"
-pgbench -c 8 -j 2 -T "$DURATION" >/dev/null 2>&1
+load
 psql -c "select pg_switch_wal()" >/dev/null
 while [ "$(ready)" -gt 0 ]; do sleep 0.5; done
 n=$(wc -l < "$dir/times.txt")
@@ -119,7 +124,7 @@ recv_pid=$!
 sleep 1
 recv_real=$(pgrep -P "$recv_pid" pg_receivewal || echo "$recv_pid")
 lsn0=$(psql -c "select pg_current_wal_lsn()")
-pgbench -c 8 -j 2 -T "$DURATION" >/dev/null 2>&1 &
+load &
 bench_pid=$!
 max_ready=0 max_lag=0 samples=""
 while kill -0 "$bench_pid" 2>/dev/null; do
@@ -143,10 +148,11 @@ echo "RESULT ready_backlog_at_end=$end_ready segments"
 echo "RESULT ready_backlog_samples=\"$(echo $samples | tr ' ' ',')\""
 xa_alone=$(grep -o 'archived (16777216 bytes, [0-9.]* s)' "$dir/master.log" | tail -n "${segs%.*}" | awk '{print $4 * 1000}' | median)
 echo "RESULT xarchive_alone_per_segment=$xa_alone ms"
-echo "RESULT receivewal_cpu_per_segment=$(awk -v c="$cpu_ticks" -v t="$ticks" -v s="$segs" 'BEGIN {printf "%.1f", c * 1000 / t / s}') ms"
+echo "RESULT receivewal_cpu_per_segment=$(awk -v c="$cpu_ticks" -v t="$ticks" -v s="$segs" 'BEGIN {printf "%.2f", c * 1000 / t / s}') ms"
 echo "RESULT receivewal_max_flush_lag=$(( max_lag / 1024 )) KiB"
 
 # 3. a ~1 GB cluster: backup, writes, restore as a standby until it has replayed everything
+psql -c "drop table filler" -c "checkpoint" >/dev/null
 pgbench -i -q -s "$SCALE" >/dev/null 2>&1
 size=$(psql -c "select pg_database_size('postgres') / 1048576")
 t0=$EPOCHREALTIME
