@@ -3,6 +3,7 @@
 
 pub mod data_maintainer;
 pub mod qadmin;
+pub mod pgq;
 pub mod script;
 pub mod sqlmod;
 pub mod ticker;

@@ -7,5 +7,6 @@ mod pgq_sql;
 mod pgq_triggers;
 mod pgqd;
 mod qadmin;
+mod pgq_lib;
 mod script;
 mod walmgr;
