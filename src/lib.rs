@@ -7,5 +7,6 @@ pub mod pgq;
 pub mod script;
 pub mod sqlmod;
 pub mod ticker;
+pub mod status;
 pub mod tools;
 pub mod walmgr;

@@ -33,6 +33,13 @@ pub const TOOLS: &[Tool] = &[
         cli: crate::data_maintainer::cli,
         run: crate::data_maintainer::run,
     },
+    Tool {
+        name: "status",
+        aliases: &[],
+        about: crate::status::ABOUT,
+        cli: crate::status::cli,
+        run: crate::status::run,
+    },
     Tool { name: "generate", aliases: &[], about: generate::ABOUT, cli: generate::cli, run: generate::run },
     Tool {
         name: "qadmin",

@@ -10,3 +10,4 @@ mod qadmin;
 mod pgq_lib;
 mod script;
 mod walmgr;
+mod status;
