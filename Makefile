@@ -56,6 +56,10 @@ deb:
 man: build
 	target/debug/skytools generate man man/
 
+# A queue, two producers, a tick and two consumers on a throw-away cluster (bench/demo.sh).
+demo: deps build
+	bench/demo.sh
+
 bench: deps release
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
