@@ -8,6 +8,7 @@ mod pgq_triggers;
 mod pgqd;
 mod qadmin;
 mod pgq_lib;
+mod python_compat;
 mod script;
 mod walmgr;
 mod status;
