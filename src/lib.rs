@@ -2,11 +2,11 @@
 //! and the shared layers under them; `main.rs` only dispatches.
 
 pub mod data_maintainer;
-pub mod qadmin;
 pub mod pgq;
+pub mod qadmin;
 pub mod script;
 pub mod sqlmod;
-pub mod ticker;
 pub mod status;
+pub mod ticker;
 pub mod tools;
 pub mod walmgr;

@@ -189,19 +189,22 @@ impl Batch {
     }
 }
 
-/// One batch in one transaction: get it with `next`, let `handler` work on it, finish, commit.
-/// `None` when there was no batch. Any error rolls the whole transaction back, so the batch
-/// comes again.
+/// One batch: get it with `next` and commit that at once, then let `handler` work on it,
+/// finish and commit in a second transaction. `None` when there was no batch. An error rolls
+/// the second transaction back; the batch stays handed out and comes again, same id.
+///
+/// Committing the hand-out first is what the original consumers do, and it matters: pgq_coop
+/// locks the group while handing out a batch, and exactly-once targets remember batch ids.
 pub(crate) fn process_one<N, F>(client: &mut Client, next: N, handler: F) -> Result<Option<BatchInfo>>
 where
     N: FnOnce(&mut Transaction<'_>) -> Result<Option<Batch>>,
     F: FnOnce(&mut Transaction<'_>, &mut Batch) -> Result<()>,
 {
     let mut tx = client.transaction()?;
-    let Some(mut batch) = next(&mut tx)? else {
-        tx.commit()?;
-        return Ok(None);
-    };
+    let batch = next(&mut tx)?;
+    tx.commit()?;
+    let Some(mut batch) = batch else { return Ok(None) };
+    let mut tx = client.transaction()?;
     handler(&mut tx, &mut batch)?;
     let info = batch.info.clone();
     batch.finish(&mut tx)?;

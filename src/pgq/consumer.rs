@@ -1,6 +1,6 @@
-//! The consumer protocol: register once, then per batch — in one transaction — get the next
-//! batch, walk its events, tag retries, finish, commit. A crash before the commit hands the
-//! same batch out again, so processing is at-least-once (see `remote` for exactly-once).
+//! The consumer protocol: register once, then per batch: get the next batch (committed), walk
+//! its events, tag retries, finish, commit. A crash before that commit hands the same batch
+//! out again, so processing is at-least-once (see `remote` for exactly-once).
 
 use std::time::Duration;
 
@@ -93,8 +93,8 @@ impl Consumer {
         admin::unregister_consumer(db, &self.queue, &self.name)
     }
 
-    /// The open batch or a new one; `None` when no tick is ready. Use it inside a transaction
-    /// that also finishes the batch.
+    /// The open batch or a new one; `None` when no tick is ready. Until `finish_batch` commits,
+    /// every call returns the same batch.
     pub fn next_batch(&self, db: &mut impl GenericClient) -> Result<Option<Batch>> {
         let secs = |d: Option<Duration>| d.map(|d| d.as_secs_f64());
         let row = db
@@ -113,8 +113,9 @@ impl Consumer {
         Ok(BatchInfo::from_next_batch_row(&row).map(|info| Batch::new(info, self.fetch_size, Finish::Pgq)))
     }
 
-    /// Processes one batch in one transaction with a handler that sees the whole batch; returns
-    /// the batch, or `None` when there was none. An error rolls everything back.
+    /// Processes one batch with a handler that sees the whole batch: the batch is handed out
+    /// and committed, then read, handled and finished in one transaction. Returns the batch, or
+    /// `None` when there was none. A handler error rolls its work back and the batch comes again.
     pub fn process_batch<F>(&self, client: &mut Client, handler: F) -> Result<Option<BatchInfo>>
     where
         F: FnOnce(&mut Transaction<'_>, &mut Batch) -> Result<()>,

@@ -64,6 +64,8 @@ impl CoopConsumer {
     }
 
     /// This subconsumer's open batch, a dead sibling's, or a new one; `None` when nothing is ready.
+    /// It locks the group until the caller's transaction ends, so commit right after it (as
+    /// `process_batch` does) or the siblings wait.
     pub fn next_batch(&self, db: &mut impl GenericClient) -> Result<Option<Batch>> {
         let dead = self.dead_interval.map(|d| d.as_secs_f64());
         let id: Option<i64> = db
@@ -78,7 +80,7 @@ impl CoopConsumer {
         Ok(Some(Batch::new(info, self.fetch_size, Finish::Coop)))
     }
 
-    /// Processes one batch in one transaction, like `Consumer::process_batch`.
+    /// Processes one batch, like `Consumer::process_batch`.
     pub fn process_batch<F>(&self, client: &mut Client, handler: F) -> Result<Option<BatchInfo>>
     where
         F: FnOnce(&mut Transaction<'_>, &mut Batch) -> Result<()>,

@@ -67,12 +67,15 @@ impl RemoteConsumer {
         F: FnOnce(&mut Transaction<'_>, &mut Batch, &mut Transaction<'_>) -> Result<()>,
     {
         let name = &self.consumer.name;
+        // The batch id is what the target remembers, so the batch must be handed out in a
+        // transaction of its own: were it rolled back with the work, a rerun would get the same
+        // events under a new id and apply them twice.
         let mut src = queue_db.transaction()?;
-        let Some(mut batch) = self.consumer.next_batch(&mut src)? else {
-            src.commit()?;
-            return Ok(None);
-        };
+        let batch = self.consumer.next_batch(&mut src)?;
+        src.commit()?;
+        let Some(mut batch) = batch else { return Ok(None) };
         let id = batch.id();
+        let mut src = queue_db.transaction()?;
         let mut dst = target_db.transaction()?;
         let applied = if is_batch_done(&mut dst, name, id)? {
             false
