@@ -10,5 +10,5 @@ mod pgqd;
 mod python_compat;
 mod qadmin;
 mod script;
-mod walmgr;
 mod status;
+mod walmgr;
