@@ -170,6 +170,7 @@ fn consumer_killed_mid_batch_resumes_with_nothing_lost_or_doubled() {
     let mut c = db.client();
     let consumer = Consumer::new("q", "worker").with_fetch_size(10);
     consumer.register(&mut c).unwrap();
+    let pid: i32 = c.query_one("select pg_backend_pid()", &[]).unwrap().get(0);
     insert_and_tick(&db, 100, "a");
     insert_and_tick(&db, 50, "b");
 
@@ -180,7 +181,7 @@ fn consumer_killed_mid_batch_resumes_with_nothing_lost_or_doubled() {
             tx.execute("insert into applied values ($1)", &[&ev.data])?;
             seen += 1;
             if seen == 40 {
-                db.psql("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'skytools-tests' and datname = current_database() and pid <> pg_backend_pid()");
+                db.psql(&format!("select pg_terminate_backend({pid})"));
             }
             Ok(EventStatus::Done)
         })
@@ -280,6 +281,7 @@ fn remote_consumer_applies_each_batch_exactly_once_across_a_crash() {
     target.install(&["pgq_ext"]);
     target.psql("create table applied (data text)");
     let mut src = db.client();
+    let pid: i32 = src.query_one("select pg_backend_pid()", &[]).unwrap().get(0);
     let remote = RemoteConsumer::new(Consumer::new("q", "mover"));
     remote.consumer.register(&mut src).unwrap();
     insert_and_tick(&db, 20, "a");
@@ -297,7 +299,7 @@ fn remote_consumer_applies_each_batch_exactly_once_across_a_crash() {
             while let Some(ev) = batch.next_event(s)? {
                 apply(d, &ev)?;
             }
-            db.psql("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'skytools-tests' and datname = current_database() and pid <> pg_backend_pid()");
+            db.psql(&format!("select pg_terminate_backend({pid})"));
             Ok(())
         })
         .unwrap_err();
