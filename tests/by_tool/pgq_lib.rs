@@ -370,3 +370,22 @@ fn listening_consumer_wakes_on_the_tick_notification() {
     assert_eq!(drain(&mut c, &consumer), ["woke"]);
     assert!(!listen::wait_for_tick(&mut c, "q", Duration::from_millis(10)).unwrap(), "no tick pending");
 }
+
+#[test]
+fn library_works_on_the_original_c_extension_too() {
+    let db = Db::new();
+    db.psql("create extension pgq");
+    let mut c = db.client();
+    admin::create_queue(&mut c, "q").unwrap();
+    admin::set_queue_config(&mut c, "q", "ticker_max_count", "1").unwrap();
+    let consumer = Consumer::new("q", "reader").with_fetch_size(3);
+    consumer.register(&mut c).unwrap();
+    skytools::pgq::insert_event(&mut c, "q", &NewEvent::new("one", "single")).unwrap();
+    let bulk: Vec<_> = (1..=10).map(|i| NewEvent::new("many", &format!("b{i}"))).collect();
+    skytools::pgq::insert_events_bulk(&mut c, "q", &bulk).unwrap();
+    tick(&db);
+    let mut expect = vec!["single".to_string()];
+    expect.extend((1..=10).map(|i| format!("b{i}")));
+    assert_eq!(drain(&mut c, &consumer), expect);
+    assert_eq!(admin::consumer_info(&mut c, Some("q"), None).unwrap()[0].current_batch, None);
+}
