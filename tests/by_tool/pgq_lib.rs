@@ -389,3 +389,54 @@ fn library_works_on_the_original_c_extension_too() {
     assert_eq!(drain(&mut c, &consumer), expect);
     assert_eq!(admin::consumer_info(&mut c, Some("q"), None).unwrap()[0].current_batch, None);
 }
+
+/// A foreground pgqd, killed on drop (before its config dir goes).
+struct Pgqd {
+    child: std::process::Child,
+    _dir: support::TempDir,
+}
+
+impl Drop for Pgqd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn listening_consumer_is_woken_by_pgqd_without_polling() {
+    let db = queue_db(&["pgq"]);
+    let mut c = db.client();
+    let consumer = Consumer::new("q", "listener");
+    consumer.register(&mut c).unwrap();
+    listen::listen_for_ticks(&mut c).unwrap();
+    let dir = support::TempDir::new("pgqd-listen");
+    let cluster = db.cluster();
+    std::fs::write(
+        dir.join("pgqd.ini"),
+        format!(
+            "[pgqd]\nbase_connstr = host={} port={} user=postgres\ndatabase_list = {}\nticker_period = 0.1\n\
+             logfile = {}\npidfile = {}\nsyslog = 0\n",
+            cluster.socket_dir().display(),
+            cluster.port(),
+            db.name,
+            dir.join("pgqd.log").display(),
+            dir.join("pgqd.pid").display()
+        ),
+    )
+    .unwrap();
+    let child = support::skytools("pgqd").arg(dir.join("pgqd.ini")).spawn().unwrap();
+    let _pgqd = Pgqd { child, _dir: dir };
+    db.psql("select pgq.insert_event('q', 'ev', 'from pgqd')");
+    // A poll delay far beyond any test timeout: only pgqd's notifications end the waits. The
+    // first may announce an idle tick made before the event.
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        assert!(listen::wait_for_tick(&mut c, "q", Duration::from_secs(3600)).unwrap());
+        got.extend(drain(&mut c, &consumer));
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got, ["from pgqd"]);
+}
