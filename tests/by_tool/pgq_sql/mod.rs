@@ -5,6 +5,7 @@
 use crate::support::Db;
 
 mod batches;
+mod concurrency;
 mod install;
 mod queues;
 
