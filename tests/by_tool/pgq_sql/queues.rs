@@ -128,7 +128,27 @@ fn roles_give_producers_and_consumers_only_their_functions() {
     let out = as_role(&r, "select count(*) from pgq.get_batch_events(pgq.next_batch('q', 'c'))");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
-    db.psql(&format!("drop role {w}; drop role {r}"));
+    assert!(as_role(&r, "select pgq.event_retry(pgq.next_batch('q', 'c'), 1, 0)").status.success());
+
+    // what pgqd does, as a plain member of pgq_admin: ticks, retry, rotation, maintenance list
+    let a = format!("a_{}", db.name);
+    db.psql(&format!("create role {a} in role pgq_admin"));
+    for sql in [
+        "select pgq.create_queue('q2')",
+        "select pgq.set_queue_config('q2', 'rotation_period', '0')",
+        "select pgq.ticker()",
+        "select pgq.maint_retry_events()",
+        "select * from pgq.maint_operations()",
+        "select pgq.maint_rotate_tables_step1('q2')",
+        "select pgq.maint_rotate_tables_step2()",
+    ] {
+        let out = as_role(&a, sql);
+        assert!(out.status.success(), "{a} {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(db.psql("select queue_cur_table from pgq.queue where queue_name = 'q2'"), "1", "rotated");
+    assert!(as_role(&a, "select pgq.drop_queue('q2')").status.success());
+    assert_eq!(db.psql("select count(*) from pgq.retry_queue"), "0", "the retry event was moved back");
+    db.psql(&format!("drop role {w}; drop role {r}; drop role {a}"));
 }
 
 #[test]
