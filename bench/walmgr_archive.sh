@@ -1,10 +1,9 @@
 #!/bin/bash
 # walmgr archiving cost and restore time on a throw-away cluster started here.
 #  1. Per 16 MiB segment during a write-heavy pgbench (64 rows of 1 kB per transaction), side by
-#     side in one run: the archive_command
-#     runs, for every segment and in rotating order, a plain `cp`, a durable plain copy (dd
-#     conv=fsync to a temporary name, mv, fsync of the directory) and `walmgr xarchive`
-#     (checksummed, durable, no-overwrite). Medians in ms.
+#     side in one run: the archive_command runs, for every segment and in rotating order, a plain
+#     `cp`, a durable plain copy (dd conv=fsync to a temporary name, mv, fsync of the directory)
+#     and `walmgr xarchive` (checksummed, durable, no-overwrite). Medians in ms.
 #  2. xarchive alone as archive_command during pgbench, pg_receivewal --synchronous streaming the
 #     same WAL as the reference: the .ready backlog sampled every second, the WAL rate, and
 #     pg_receivewal's CPU time per segment and largest flush lag.
@@ -34,6 +33,7 @@ trap cleanup EXIT INT TERM
 
 [ -x "$top/target/release/skytools" ] || (cd "$top" && cargo build --release -q)
 mkdir -p "$dir/bin" "$dir/cp" "$dir/durable"
+: > "$dir/times.txt"
 cp "$top/target/release/skytools" "$dir/bin/skytools"
 W="$dir/bin/skytools walmgr"
 [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
@@ -121,8 +121,13 @@ set_archive "$dir/bin/skytools walmgr $dir/wal-master.ini xarchive %p %f"
 mkdir -p "$dir/recv" && [ "$(id -u)" = 0 ] && chown postgres "$dir/recv"
 as_pg "$PGBIN/pg_receivewal" -h "$dir" -p "$PORT" -U postgres -D "$dir/recv" --synchronous --no-loop 2>/dev/null &
 recv_pid=$!
-sleep 1
-recv_real=$(pgrep -P "$recv_pid" pg_receivewal || echo "$recv_pid")
+# Under runuser the receiver is runuser's child; its own CPU time is what counts.
+recv_real=$recv_pid
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    c=$(pgrep -P "$recv_pid" -x pg_receivewal || true)
+    [ -n "$c" ] && { recv_real=$c; break; }
+    sleep 0.5
+done
 lsn0=$(psql -c "select pg_current_wal_lsn()")
 load &
 bench_pid=$!
@@ -135,6 +140,7 @@ while kill -0 "$bench_pid" 2>/dev/null; do
 done
 wait "$bench_pid" || true
 lsn1=$(psql -c "select pg_current_wal_lsn()")
+end_lag=$(psql -c "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)), 0)::bigint from pg_stat_replication")
 end_ready=$(ready)
 mb=$(psql -c "select round(pg_wal_lsn_diff('$lsn1', '$lsn0') / 1048576)")
 ticks=$(getconf CLK_TCK)
@@ -150,6 +156,7 @@ xa_alone=$(grep -o 'archived (16777216 bytes, [0-9.]* s)' "$dir/master.log" | ta
 echo "RESULT xarchive_alone_per_segment=$xa_alone ms"
 echo "RESULT receivewal_cpu_per_segment=$(awk -v c="$cpu_ticks" -v t="$ticks" -v s="$segs" 'BEGIN {printf "%.2f", c * 1000 / t / s}') ms"
 echo "RESULT receivewal_max_flush_lag=$(( max_lag / 1024 )) KiB"
+echo "RESULT receivewal_flush_lag_at_end=$(( end_lag / 1024 )) KiB"
 
 # 3. a ~1 GB cluster: backup, writes, restore as a standby until it has replayed everything
 psql -c "drop table filler" -c "checkpoint" >/dev/null

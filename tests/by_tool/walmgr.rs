@@ -260,6 +260,13 @@ fn an_older_backup_restores_with_the_wal_it_needs() {
     ok(rig.slave(&["boot"]), "boot");
     assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
     assert_eq!(rig.standby_query("select count(*) from t"), Some(30));
+
+    // stop: archiving off in the config, a harmless archive_command live until the restart.
+    let out = ok(rig.run(&["stop"]), "stop");
+    assert!(out.contains("must be restarted to disable archiving"), "{out}");
+    assert_eq!(rig.sql("show archive_command"), "/bin/true");
+    let conf = std::fs::read_to_string(rig.master.datadir().join("postgresql.conf")).unwrap();
+    assert!(conf.contains("\narchive_mode = 'off'\n"), "{conf}");
 }
 
 /// After three failures in a row the archiver sleeps up to a minute; a new finished segment
