@@ -178,6 +178,38 @@ insert into nul2 values (6, 'w6');
     );
 }
 
+/// Two triggers of one kind on a table keep their own arguments, and re-creating a trigger under
+/// the same name with other arguments takes effect in a session that used the old one.
+#[test]
+fn recreated_trigger_uses_its_new_arguments() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+select pgq.create_queue('q');
+select pgq.create_queue('q2');
+create table rt (id int primary key, a text, b text);
+create trigger t1 after insert or update or delete on rt for each row execute procedure pgq.logutriga('q');
+create trigger t2 after insert or update or delete on rt for each row execute procedure pgq.logutriga('q2', 'ignore=b');
+insert into rt values (1, 'a1', 'b1');
+drop trigger t1 on rt;
+create trigger t1 after insert or update or delete on rt for each row execute procedure pgq.logutriga('q', 'ignore=a');
+insert into rt values (2, 'a2', 'b2');
+update rt set b = 'x' where id = 2;
+"#,
+    );
+    assert_events(
+        &db,
+        &[
+            "I:id|id=1&a=a1&b=b1|public.rt|<null>|<null>|<null>",
+            "I:id|id=1&a=a1|public.rt|<null>|<null>|<null>",
+            "I:id|id=2&b=b2|public.rt|<null>|<null>|<null>",
+            "I:id|id=2&a=a2|public.rt|<null>|<null>|<null>",
+            "U:id|id=2&b=x|public.rt|<null>|<null>|<null>",
+        ],
+    );
+}
+
 fn error_of(db: &Db, sql: &str) -> String {
     let out = db.psql_raw(sql);
     assert!(!out.status.success(), "expected failure: {sql}");

@@ -2,7 +2,7 @@
 --
 -- Reading the catalog on every row would cost more than the rest of the trigger, so the facts
 -- are computed once per (trigger kind, table, argument list) and kept in a custom GUC of the
--- session. Any ALTER TABLE / ALTER SCHEMA / ALTER INDEX in the database bumps
+-- session. Any ALTER TABLE / ALTER SCHEMA / ALTER INDEX / CREATE TRIGGER in the database bumps
 -- pgq.trigger_ddl_seq through an event trigger; an entry built under another value of that
 -- sequence is rebuilt, which keeps column names, primary keys and the table name current in
 -- every session (a sequence, unlike a table, is read without a query and is not transactional).
@@ -22,29 +22,38 @@ do $$
 begin
     if not exists (select 1 from pg_catalog.pg_event_trigger where evtname = 'pgq_trigger_cache_reset') then
         create event trigger pgq_trigger_cache_reset on ddl_command_end
-            when tag in ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER INDEX', 'ALTER FOREIGN TABLE')
+            when tag in ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER INDEX', 'ALTER FOREIGN TABLE', 'CREATE TRIGGER')
             execute function pgq._trg_ddl_bump();
     end if;
 end $$;
 
 -- Field layout of a cache entry (fields separated by chr(30)); the triggers read them with
--- split_part, which is much cheaper than parsing an array literal:
---  1 trigger_ddl_seq value      2 argument list (joined by chr(31))
---  3 queue name                 4 table name 'schema.table' (unquoted)
---  5 flags: S skip, B backup, D deny, X expressions, M magic columns, I ignore=, P pkey=,
+-- split_part, which is much cheaper than parsing an array literal, and the fields a plain
+-- row event needs come first, as split_part scans from the start:
+--  1 trigger_ddl_seq value      2 argument list it was built from (joined by chr(31))
+--  3 'F' when the trigger can take the plain path (no SKIP, backup, deny, ignore=,
+--    expressions or magic columns; a key list exists), else '-'
+--  4 queue name                 5 table name 'schema.table' (unquoted)
+--  6 number of columns          7 ev_type tail of this kind (logutriga ':k1,k2', sqltriga '',
+--    jsontriga '","table":["schema","table"],"pkey":["k1"]}')
+--  8 format() string of the row in this kind's format: urlencoded with 'name=' before each
+--    value (a NULL leaves 'name=', which the trigger trims), JSON, sqltriga INSERT
+--  9 key column positions in column order, comma separated
+-- 10 flags: S skip, B backup, D deny, X expressions, M magic columns, I ignore=, P pkey=,
 --    K key list not empty, N row_to_json gives the exact jsontriga data
---  6 number of columns          7 json code per column (i int, b bool, d date, T timestamp,
---    Z timestamptz, s string)    8 equality code per column (see pgq._trg_changed)
---  9 per column: k kept, i ignored, m magic
--- 10 key column positions in column order, comma separated
--- 11 logutriga ev_type tail ':k1,k2'
--- 12 format() string of the urlencoded row     13 format() string of the JSON row
--- 14 format() string of the sqltriga INSERT    15 format() string of the sqltriga key condition
--- 16 quoted column names joined by chr(31)     17 type names joined by chr(31) (for code x)
--- 18 magic column positions for ev_type,ev_data,ev_extra1..4 (0 = none)
--- 19 expression query, 20 which of when,ev_type,ev_data,ev_extra1..4 it computes (y/n)
--- 21 jsontriga ev_type tail '","table":["schema","table"],"pkey":["k1"]}'
-create or replace function pgq._trg_build(i_relid oid, i_args text[], i_argkey text)
+-- 11 number of columns (again)
+-- 12 json code per column (i int, b bool, d date, T timestamp, Z timestamptz, s string)
+-- 13 equality code per column (see pgq._trg_changed)
+-- 14 per column: k kept, i ignored, m magic
+-- 15 key column positions (again)   16 logutriga ev_type tail
+-- 17 format() string of the urlencoded row, '=' travelling with the value
+-- 18 format() string of the JSON row
+-- 19 format() string of the sqltriga INSERT    20 format() string of the sqltriga key condition
+-- 21 quoted column names joined by chr(31)     22 type names joined by chr(31) (for code x)
+-- 23 magic column positions for ev_type,ev_data,ev_extra1..4 (0 = none)
+-- 24 expression query, 25 which of when,ev_type,ev_data,ev_extra1..4 it computes (y/n)
+-- 26 jsontriga ev_type tail
+create or replace function pgq._trg_build(i_kind text, i_relid oid, i_args text[], i_argkey text)
 returns text as $$
 declare
     v_sep constant text := chr(30);
@@ -72,6 +81,7 @@ declare
     v_native boolean := true;
     v_keypos text[] := '{}';
     v_logu text[] := '{}';
+    v_logu_eq text[] := '{}';
     v_json text[] := '{}';
     v_inscols text[] := '{}';
     v_insvals text[] := '{}';
@@ -82,6 +92,9 @@ declare
     v_expr_mask text := '';
     v_sel text[] := '{}';
     v_out text[] := '{}';
+    v_tails text[];
+    v_fmts text[];
+    v_k integer;
 begin
     if v_queue is null then
         raise exception 'pgq trigger must have destination queue as argument';
@@ -181,6 +194,7 @@ begin
         end if;
         v_mask := v_mask || 'k';
         v_logu := v_logu || (replace(pgq._urlencode(v_col.name), '%', '%%') || '%' || v_ncols || '$s');
+        v_logu_eq := v_logu_eq || (replace(pgq._urlencode(v_col.name), '%', '%%') || '=%' || v_ncols || '$s');
         v_json := v_json || (replace(to_json(v_col.name)::text, '%', '%%') || ':%' || v_ncols || '$s');
         v_inscols := v_inscols || replace(quote_ident(v_col.name), '%', '%%');
         v_insvals := v_insvals || ('%' || v_ncols || '$L');
@@ -218,22 +232,27 @@ begin
                       || array_to_string(v_sel, ', ') || ') s';
     end if;
 
+    v_tails := array[':' || array_to_string(v_pkey, ','), '',
+        '","table":[' || to_json(v_schema)::text || ',' || to_json(v_table)::text || '],"pkey":['
+            || coalesce((select string_agg(to_json(k)::text, ',') from unnest(v_pkey) k), '') || ']}'];
+    v_fmts := array[array_to_string(v_logu_eq, '&'),
+        '(' || array_to_string(v_inscols, ',') || ') values (' || array_to_string(v_insvals, ',') || ')',
+        '{' || array_to_string(v_json, ',') || '}'];
+    v_k := strpos('LSJ', i_kind);
     return array_to_string(array[
         pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text,
-        i_argkey, v_queue, v_fqname, v_flags, v_ncols::text, v_jcodes, v_eqcodes, v_mask,
+        i_argkey,
+        case when v_flags ~ '[SBDXMI]' or v_flags !~ 'K' then '-' else 'F' end,
+        v_queue, v_fqname, v_ncols::text, v_tails[v_k], v_fmts[v_k],
         array_to_string(v_keypos, ','),
-        -- ev_type tails: logutriga, jsontriga
-        ':' || array_to_string(v_pkey, ','),
-        array_to_string(v_logu, '&'),
-        '{' || array_to_string(v_json, ',') || '}',
-        '(' || array_to_string(v_inscols, ',') || ') values (' || array_to_string(v_insvals, ',') || ')',
+        v_flags, v_ncols::text, v_jcodes, v_eqcodes, v_mask,
+        array_to_string(v_keypos, ','),
+        v_tails[1], array_to_string(v_logu, '&'), v_fmts[3], v_fmts[2],
         array_to_string(v_where, ' and '),
         array_to_string(v_quoted, chr(31)),
         array_to_string(v_types, chr(31)),
         array_to_string(v_magic, ','),
-        v_expr_sql, v_expr_mask,
-        '","table":[' || to_json(v_schema)::text || ',' || to_json(v_table)::text || '],"pkey":['
-            || coalesce((select string_agg(to_json(k)::text, ',') from unnest(v_pkey) k), '') || ']}'
+        v_expr_sql, v_expr_mask, v_tails[3]
         ], v_sep);
 end;
 $$ language plpgsql;

@@ -12,14 +12,12 @@ declare
     v_vals text[];
     v_i integer;
 begin
-    if i_rowtext !~ E'[\\x01\\x02]' then
-        v_joined := array_to_string(i_fields, chr(1), chr(2));
-        if v_joined ~ E'[^0-9A-Za-z_. \\x01\\x02-]' then
-            v_joined := pgq._trg_urlencode_joined(v_joined);
-        else
-            v_joined := replace(v_joined, ' ', '+');
+    if strpos(i_rowtext, chr(1)) = 0 and strpos(i_rowtext, chr(2)) = 0 then
+        v_joined := replace(array_to_string(i_fields, chr(1), chr(2)), '%', '%25');
+        if v_joined ~ E'[^0-9A-Za-z_.% \\x01\\x02-]' then
+            v_joined := pgq._trg_urlencode_joined(v_joined, chr(1) || chr(2));
         end if;
-        v_joined := replace(replace(chr(1) || v_joined, chr(1), chr(1) || '='), '=' || chr(2), '');
+        v_joined := replace(replace(replace(chr(1) || v_joined, ' ', '+'), chr(1), chr(1) || '='), '=' || chr(2), '');
         return format(i_fmt, variadic string_to_array(substr(v_joined, 2), chr(1)));
     end if;
     v_vals := array_fill(''::text, array[cardinality(i_fields)]);
@@ -85,12 +83,12 @@ declare
     v_sep constant text := chr(30);
     v_pos integer;
 begin
-    foreach v_pos in array string_to_array(split_part(i_info, v_sep, 10), ',')::integer[] loop
+    foreach v_pos in array string_to_array(split_part(i_info, v_sep, 15), ',')::integer[] loop
         if i_old[v_pos] is null then
             raise exception 'logtriga: Unexpected NULL key value';
         end if;
     end loop;
-    return format(split_part(i_info, v_sep, 15), variadic i_old);
+    return format(split_part(i_info, v_sep, 20), variadic i_old);
 end;
 $$ language plpgsql immutable;
 
@@ -101,9 +99,9 @@ create or replace function pgq._trg_sql_update(i_info text, i_old text[], i_new 
 returns text as $$
 declare
     v_sep constant text := chr(30);
-    v_eq text := split_part(i_info, v_sep, 8);
-    v_mask text := split_part(i_info, v_sep, 9);
-    v_names text[] := string_to_array(split_part(i_info, v_sep, 16), chr(31));
+    v_eq text := split_part(i_info, v_sep, 13);
+    v_mask text := split_part(i_info, v_sep, 14);
+    v_names text[] := string_to_array(split_part(i_info, v_sep, 21), chr(31));
     v_types text[];
     v_set text[] := '{}';
     v_ignored boolean := false;
@@ -113,7 +111,7 @@ declare
 begin
     for v_i in 1 .. length(v_mask) loop
         if i_old[v_i] is distinct from i_new[v_i] then
-            v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 17), chr(31)));
+            v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 22), chr(31)));
             if pgq._trg_changed(substr(v_eq, v_i, 1), v_types[v_i], i_old[v_i], i_new[v_i]) then
                 if substr(v_mask, v_i, 1) = 'k' then
                     v_set := v_set || (v_names[v_i] || '=' || coalesce(quote_literal(i_new[v_i]), 'NULL'));
@@ -127,7 +125,7 @@ begin
         if v_ignored then
             return null;
         end if;
-        v_key := nullif(split_part(split_part(i_info, v_sep, 10), ',', 1), '')::integer;
+        v_key := nullif(split_part(split_part(i_info, v_sep, 15), ',', 1), '')::integer;
         v_set := array[v_names[v_key] || '=' || quote_literal(i_old[v_key])];
     end if;
     return array_to_string(v_set, ',') || ' where ' || v_where;

@@ -1,9 +1,10 @@
--- The part every pgq trigger does first: checks how it was fired, finds (or builds) the cached
--- facts about its table and arguments, and refuses what the arguments forbid.
+-- The checks every pgq trigger makes before writing an event, and the lookup (or build) of the
+-- cached facts about its table and arguments. The triggers look the cache up themselves for
+-- plain row events and come here on a miss, for TRUNCATE and for anything with options.
 -- Returns the cache entry (layout in pgq._trg_build), or NULL when no event must be written
 -- because session_replication_role is 'local'.
-create or replace function pgq._trg_setup(i_kind text, i_relid oid, i_args text[], i_when text,
-                                          i_level text, i_op text)
+create or replace function pgq._trg_setup(i_kind text, i_relid oid, i_name text, i_args text[],
+                                          i_when text, i_level text, i_op text)
 returns text as $$
 declare
     v_sep constant text := chr(30);
@@ -25,23 +26,27 @@ begin
     if current_setting('session_replication_role') = 'local' then
         return null;
     end if;
-    v_key := 'pgq_trg.' || i_kind || i_relid || '_' || to_hex(hashtext(v_argkey));
-    v_info := current_setting(v_key, true);
+    -- The same key the triggers compute inline. A trigger's name is unique on its table, and
+    -- re-creating it with other arguments is DDL that invalidates the entry. The first ten
+    -- fields, all the plain path reads, are also kept on their own under the key: splitting the
+    -- short string is cheaper. The whole entry is under the key with an 'x' appended.
+    v_key := 'pgq_trg.' || i_kind || i_relid || '_' || to_hex(hashtext(i_name));
+    v_info := current_setting(v_key || 'x', true);
     if v_info is null or v_info = ''
        or split_part(v_info, v_sep, 1) <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
-       or split_part(v_info, v_sep, 2) <> v_argkey
     then
         -- TG_ARGV counts from 0; the builder wants an ordinary 1-based array
-        v_info := pgq._trg_build(i_relid, array(select unnest(i_args)), v_argkey);
-        perform set_config(v_key, v_info, false);
+        v_info := pgq._trg_build(i_kind, i_relid, array(select unnest(i_args)), v_argkey);
+        perform set_config(v_key || 'x', v_info, false);
+        perform set_config(v_key, array_to_string((string_to_array(v_info, v_sep))[1:10], v_sep), false);
     end if;
-    v_flags := split_part(v_info, v_sep, 5);
+    v_flags := split_part(v_info, v_sep, 10);
     if i_when = 'AFTER' and strpos(v_flags, 'S') > 0 then
         raise exception 'SKIP does not work in AFTER trigger.';
     end if;
     if strpos(v_flags, 'D') > 0 then
         raise exception 'Table ''%'' to queue ''%'': change not allowed (%)',
-            split_part(v_info, v_sep, 4), split_part(v_info, v_sep, 3), i_op;
+            split_part(v_info, v_sep, 5), split_part(v_info, v_sep, 4), i_op;
     end if;
     if i_op = 'TRUNCATE' then
         if strpos(v_flags, 'I') > 0 then

@@ -1,70 +1,70 @@
 -- Trigger writing row changes as JSON: ev_type {"op":"INSERT","table":["schema","table"],
 -- "pkey":["id"]}, ev_data the row as a JSON object ({} for TRUNCATE), ev_extra1 'schema.table',
--- ev_extra2 the old row as JSON for UPDATE with 'backup'. Arguments as for pgq.logutriga.
+-- ev_extra2 the old row as JSON for UPDATE with 'backup'. Arguments as for pgq.logutriga, whose
+-- comment explains the inline plain path.
 create or replace function pgq.jsontriga()
 returns trigger as $$
 declare
-    v_sep constant text := chr(30);
-    v_info text;
-    v_flags text;
-    v_fields text[];
-    v_old text[];
+    -- key as in pgq._trg_setup
+    v_key text := 'pgq_trg.J' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
+    v_text text;
+    v_info text[] := string_to_array(current_setting(v_key, true), chr(30));
+    v_row text;
+    v_oldrow text;
+    v_data text;
     v_ev text[];
+    v_ev_id bigint;
 begin
-    v_info := pgq._trg_setup('J', TG_RELID, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
-    if v_info is null then
-        if TG_WHEN = 'AFTER' then
-            return null;
-        elsif TG_OP = 'DELETE' then
-            return OLD;
+    if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
+       or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
+    then
+        v_text := pgq._trg_setup('J', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
+        v_info := string_to_array(v_text, chr(30));
+        if v_info is null then
+            v_ev := null;
+        elsif TG_OP = 'TRUNCATE' then
+            v_ev := array['{"op":"TRUNCATE' || v_info[7], '{}', v_info[5], null, null, null];
+        elsif v_info[3] <> 'F' then
+            v_ev := pgq._trg_event('J', v_text, TG_OP, NEW, OLD);
         end if;
-        return NEW;
-    end if;
-    v_ev := array['{"op":"' || TG_OP || split_part(v_info, v_sep, 21), '{}',
-                  split_part(v_info, v_sep, 4), null, null, null];
-    if TG_OP = 'TRUNCATE' then
-        perform pgq.insert_event(split_part(v_info, v_sep, 3), v_ev[1], v_ev[2], v_ev[3], null, null, null);
-        return null;
+    elsif current_setting('session_replication_role') = 'local' then
+        v_info := null;
     end if;
 
-    v_flags := split_part(v_info, v_sep, 5);
-    if TG_OP = 'DELETE' then
-        v_fields := pgq._trg_fields(OLD::text, split_part(v_info, v_sep, 6)::integer);
-    else
-        v_fields := pgq._trg_fields(NEW::text, split_part(v_info, v_sep, 6)::integer);
-    end if;
-    if TG_OP = 'UPDATE' then
-        v_old := pgq._trg_fields(OLD::text, split_part(v_info, v_sep, 6)::integer);
-        if not pgq._trg_update_check(v_info, v_old, v_fields) then
-            return case when TG_WHEN = 'BEFORE' then NEW end;
+    if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then
+        if TG_OP = 'DELETE' then
+            v_row := OLD::text;
+        else
+            v_row := NEW::text;
         end if;
-        if strpos(v_flags, 'B') > 0 then
-            if strpos(v_flags, 'N') > 0 then
-                v_ev[4] := row_to_json(OLD)::text;
-            else
-                v_ev[4] := pgq._trg_json_row(split_part(v_info, v_sep, 13), split_part(v_info, v_sep, 7), v_old);
+        if TG_OP = 'UPDATE' and v_info[9] <> '' then
+            -- A key change is refused. The key is usually one unquoted first column: compare
+            -- that field of the two row texts instead of splitting both rows.
+            v_oldrow := OLD::text;
+            if v_info[9] <> '1' or left(v_row, 2) = '("' or left(v_oldrow, 2) = '("'
+               or split_part(v_row, ',', 1) <> split_part(v_oldrow, ',', 1)
+            then
+                perform pgq._trg_update_check(current_setting(v_key || 'x'),
+                                              pgq._trg_fields(v_oldrow, v_info[6]::integer),
+                                              pgq._trg_fields(v_row, v_info[6]::integer));
             end if;
         end if;
-    end if;
-    if strpos(v_flags, 'N') = 0 then
-        v_ev[2] := pgq._trg_json_row(split_part(v_info, v_sep, 13), split_part(v_info, v_sep, 7), v_fields);
-    elsif TG_OP = 'DELETE' then
-        v_ev[2] := row_to_json(OLD)::text;
-    else
-        v_ev[2] := row_to_json(NEW)::text;
-    end if;
-    if v_flags ~ '[MX]' then
-        if TG_OP = 'DELETE' then
-            v_ev := pgq._trg_apply(v_info, OLD, v_fields, v_ev);
+        if strpos(v_info[10], 'N') = 0 then
+            v_data := pgq._trg_json_row(v_info[8], split_part(current_setting(v_key || 'x'), chr(30), 12),
+                                        pgq._trg_fields(v_row, v_info[6]::integer));
+        elsif TG_OP = 'DELETE' then
+            v_data := row_to_json(OLD)::text;
         else
-            v_ev := pgq._trg_apply(v_info, NEW, v_fields, v_ev);
+            v_data := row_to_json(NEW)::text;
         end if;
+        v_ev := array['{"op":"' || TG_OP || v_info[7], v_data, v_info[5], null, null, null];
     end if;
+
     if v_ev is not null then
-        perform pgq.insert_event(split_part(v_info, v_sep, 3), v_ev[1], v_ev[2], v_ev[3], v_ev[4],
-                                 v_ev[5], v_ev[6]);
+        -- an assignment is evaluated as a simple expression, much cheaper than PERFORM's query
+        v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;
-    if TG_WHEN = 'AFTER' or strpos(v_flags, 'S') > 0 then
+    if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then
         return null;
     elsif TG_OP = 'DELETE' then
         return OLD;

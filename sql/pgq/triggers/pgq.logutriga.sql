@@ -2,61 +2,87 @@
 -- (or 'R' for TRUNCATE), ev_data 'col=value&col2&...', ev_extra1 'schema.table', ev_extra2
 -- the old row for UPDATE with 'backup'. Arguments: queue name, then SKIP, backup, deny,
 -- ignore=, pkey=, when=, ev_type= .. ev_extra4= (see pgq._trg_build).
+--
+-- Speed matters here (it runs inside every producing transaction), so the plain case -- cached
+-- table facts, no options, ordinary row text -- is handled inline, with string functions rather
+-- than helper calls or regular expressions where it can; the same prologue appears in sqltriga
+-- and jsontriga for that reason. Everything else goes through pgq._trg_setup / pgq._trg_event.
 create or replace function pgq.logutriga()
 returns trigger as $$
 declare
-    v_sep constant text := chr(30);
-    v_info text;
+    -- key as in pgq._trg_setup
+    v_key text := 'pgq_trg.L' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
+    v_text text;
+    v_info text[] := string_to_array(current_setting(v_key, true), chr(30));
     v_row text;
-    v_fields text[];
-    v_old text[];
+    v_oldrow text;
+    v_vals text[];
+    v_data text;
     v_ev text[];
+    v_ev_id bigint;
 begin
-    v_info := pgq._trg_setup('L', TG_RELID, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
-    if v_info is null then
-        if TG_WHEN = 'AFTER' then
-            return null;
-        elsif TG_OP = 'DELETE' then
-            return OLD;
+    if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
+       or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
+    then
+        v_text := pgq._trg_setup('L', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
+        v_info := string_to_array(v_text, chr(30));
+        if v_info is null then
+            v_ev := null;
+        elsif TG_OP = 'TRUNCATE' then
+            v_ev := array['R', '', v_info[5], null, null, null];
+        elsif v_info[3] <> 'F' then
+            v_ev := pgq._trg_event('L', v_text, TG_OP, NEW, OLD);
         end if;
-        return NEW;
-    end if;
-    if TG_OP = 'TRUNCATE' then
-        perform pgq.insert_event(split_part(v_info, v_sep, 3), 'R', '', split_part(v_info, v_sep, 4),
-                                 null, null, null);
-        return null;
+    elsif current_setting('session_replication_role') = 'local' then
+        v_info := null;
     end if;
 
-    if TG_OP = 'DELETE' then
-        v_row := OLD::text;
-    else
-        v_row := NEW::text;
-    end if;
-    v_fields := pgq._trg_fields(v_row, split_part(v_info, v_sep, 6)::integer);
-    v_ev := array[substr(TG_OP, 1, 1) || split_part(v_info, v_sep, 11),
-                  pgq._trg_urlencode_row(split_part(v_info, v_sep, 12), v_fields, v_row),
-                  split_part(v_info, v_sep, 4), null, null, null];
-    if TG_OP = 'UPDATE' then
-        v_old := pgq._trg_fields(OLD::text, split_part(v_info, v_sep, 6)::integer);
-        if not pgq._trg_update_check(v_info, v_old, v_fields) then
-            return case when TG_WHEN = 'BEFORE' then NEW end;
-        end if;
-        if strpos(split_part(v_info, v_sep, 5), 'B') > 0 then
-            v_ev[4] := pgq._trg_urlencode_row(split_part(v_info, v_sep, 12), v_old, OLD::text);
-        end if;
-    end if;
-    if split_part(v_info, v_sep, 5) ~ '[MX]' then
+    if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then
         if TG_OP = 'DELETE' then
-            v_ev := pgq._trg_apply(v_info, OLD, v_fields, v_ev);
+            v_row := OLD::text;
         else
-            v_ev := pgq._trg_apply(v_info, NEW, v_fields, v_ev);
+            v_row := NEW::text;
         end if;
+        if TG_OP = 'UPDATE' and v_info[9] <> '' then
+            -- A key change is refused. The key is usually one unquoted first column: compare
+            -- that field of the two row texts instead of splitting both rows.
+            v_oldrow := OLD::text;
+            if v_info[9] <> '1' or left(v_row, 2) = '("' or left(v_oldrow, 2) = '("'
+               or split_part(v_row, ',', 1) <> split_part(v_oldrow, ',', 1)
+            then
+                perform pgq._trg_update_check(current_setting(v_key || 'x'),
+                                              pgq._trg_fields(v_oldrow, v_info[6]::integer),
+                                              pgq._trg_fields(v_row, v_info[6]::integer));
+            end if;
+        end if;
+        -- Rows without doubled quotes (no value is empty or holds '"'): record_out then uses '"'
+        -- only as a plain delimiter and doubles nothing but backslashes, so the row text gives
+        -- the values joined by ','. All of them are encoded at once, the commas kept; a value
+        -- holding a comma shows as an extra field and takes pgq._trg_fields instead.
+        -- ':' and '+' (timestamps) are common enough to replace before looking for the rest.
+        if strpos(v_row, '""') = 0 then
+            v_data := replace(replace(replace(replace(replace(btrim(v_row, '()'), '"', ''), '\\', '\'),
+                                                      '%', '%25'), ':', '%3a'), '+', '%2b');
+            if v_data ~ '[^0-9A-Za-z_.%, -]' then
+                v_data := pgq._trg_urlencode_joined(v_data, ',');
+            end if;
+            v_vals := string_to_array(replace(v_data, ' ', '+'), ',');
+        end if;
+        if cardinality(v_vals) = v_info[6]::integer then
+            -- a NULL left a bare 'name=' (no value encodes to '' on this path)
+            v_data := left(replace(format(v_info[8], variadic v_vals) || '&', '=&', '&'), -1);
+        else
+            v_data := pgq._trg_urlencode_row(split_part(current_setting(v_key || 'x'), chr(30), 17),
+                                             pgq._trg_fields(v_row, v_info[6]::integer), v_row);
+        end if;
+        v_ev := array[substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5], null, null, null];
     end if;
+
     if v_ev is not null then
-        perform pgq.insert_event(split_part(v_info, v_sep, 3), v_ev[1], v_ev[2], v_ev[3], v_ev[4],
-                                 v_ev[5], v_ev[6]);
+        -- an assignment is evaluated as a simple expression, much cheaper than PERFORM's query
+        v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;
-    if TG_WHEN = 'AFTER' or strpos(split_part(v_info, v_sep, 5), 'S') > 0 then
+    if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then
         return null;
     elsif TG_OP = 'DELETE' then
         return OLD;

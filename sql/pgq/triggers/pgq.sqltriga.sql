@@ -1,68 +1,84 @@
 -- Trigger writing row changes as SQL fragments for replay: ev_type 'I'/'U'/'D' (or 'R' for
 -- TRUNCATE), ev_data '(cols) values (...)', 'col=val where key=val' or 'key=val', ev_extra1
 -- 'schema.table', ev_extra2 the urlencoded old row for UPDATE with 'backup'. Arguments as for
--- pgq.logutriga.
+-- pgq.logutriga, whose comment explains the inline plain path.
 create or replace function pgq.sqltriga()
 returns trigger as $$
 declare
-    v_sep constant text := chr(30);
-    v_info text;
+    -- key as in pgq._trg_setup
+    v_key text := 'pgq_trg.S' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
+    v_text text;
+    v_info text[] := string_to_array(current_setting(v_key, true), chr(30));
     v_row text;
-    v_fields text[];
-    v_old text[];
+    v_oldrow text;
+    v_vals text[];
+    v_data text;
     v_ev text[];
+    v_ev_id bigint;
 begin
-    v_info := pgq._trg_setup('S', TG_RELID, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
-    if v_info is null then
-        if TG_WHEN = 'AFTER' then
-            return null;
-        elsif TG_OP = 'DELETE' then
-            return OLD;
+    if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
+       or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
+    then
+        v_text := pgq._trg_setup('S', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
+        v_info := string_to_array(v_text, chr(30));
+        if v_info is null then
+            v_ev := null;
+        elsif TG_OP = 'TRUNCATE' then
+            v_ev := array['R', '', v_info[5], null, null, null];
+        elsif v_info[3] <> 'F' then
+            v_ev := pgq._trg_event('S', v_text, TG_OP, NEW, OLD);
         end if;
-        return NEW;
-    end if;
-    if TG_OP = 'TRUNCATE' then
-        perform pgq.insert_event(split_part(v_info, v_sep, 3), 'R', '', split_part(v_info, v_sep, 4),
-                                 null, null, null);
-        return null;
+    elsif current_setting('session_replication_role') = 'local' then
+        v_info := null;
     end if;
 
-    if TG_OP = 'DELETE' then
-        v_row := OLD::text;
-    else
-        v_row := NEW::text;
-    end if;
-    v_fields := pgq._trg_fields(v_row, split_part(v_info, v_sep, 6)::integer);
-    v_ev := array[substr(TG_OP, 1, 1), null, split_part(v_info, v_sep, 4), null, null, null];
-    if TG_OP = 'INSERT' then
-        v_ev[2] := pgq._trg_sql_insert(split_part(v_info, v_sep, 14), v_fields, v_row);
-    elsif TG_OP = 'DELETE' then
-        v_ev[2] := pgq._trg_sql_where(v_info, v_fields);
-    else
-        v_old := pgq._trg_fields(OLD::text, split_part(v_info, v_sep, 6)::integer);
-        if not pgq._trg_update_check(v_info, v_old, v_fields) then
-            return case when TG_WHEN = 'BEFORE' then NEW end;
-        end if;
-        v_ev[2] := pgq._trg_sql_update(v_info, v_old, v_fields);
-        if v_ev[2] is null then
-            return case when TG_WHEN = 'BEFORE' then NEW end;
-        end if;
-        if strpos(split_part(v_info, v_sep, 5), 'B') > 0 then
-            v_ev[4] := pgq._trg_urlencode_row(split_part(v_info, v_sep, 12), v_old, OLD::text);
-        end if;
-    end if;
-    if split_part(v_info, v_sep, 5) ~ '[MX]' then
+    if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then
         if TG_OP = 'DELETE' then
-            v_ev := pgq._trg_apply(v_info, OLD, v_fields, v_ev);
+            v_row := OLD::text;
         else
-            v_ev := pgq._trg_apply(v_info, NEW, v_fields, v_ev);
+            v_row := NEW::text;
+        end if;
+        if TG_OP = 'UPDATE' and v_info[9] <> '' then
+            -- A key change is refused. The key is usually one unquoted first column: compare
+            -- that field of the two row texts instead of splitting both rows.
+            v_oldrow := OLD::text;
+            if v_info[9] <> '1' or left(v_row, 2) = '("' or left(v_oldrow, 2) = '("'
+               or split_part(v_row, ',', 1) <> split_part(v_oldrow, ',', 1)
+            then
+                perform pgq._trg_update_check(current_setting(v_key || 'x'),
+                                              pgq._trg_fields(v_oldrow, v_info[6]::integer),
+                                              pgq._trg_fields(v_row, v_info[6]::integer));
+            end if;
+        end if;
+        if TG_OP = 'INSERT' then
+            -- the row text split as in pgq.logutriga; format's %L spells NULL in capitals, so
+            -- NULLs travel as chr(2) and become 'null'
+            if strpos(v_row, '""') = 0 and strpos(v_row, chr(1)) = 0 and strpos(v_row, chr(2)) = 0 then
+                v_vals := string_to_array(replace(replace(btrim(v_row, '()'), '"', ''), '\\', '\'), ',', '');
+            end if;
+            if cardinality(v_vals) = v_info[6]::integer then
+                v_data := replace(format(v_info[8], variadic string_to_array(
+                                      array_to_string(v_vals, chr(1), chr(2)), chr(1))),
+                                  '''' || chr(2) || '''', 'null');
+            else
+                v_data := pgq._trg_sql_insert(v_info[8], pgq._trg_fields(v_row, v_info[6]::integer), v_row);
+            end if;
+        elsif TG_OP = 'DELETE' then
+            v_data := pgq._trg_sql_where(current_setting(v_key || 'x'), pgq._trg_fields(v_row, v_info[6]::integer));
+        else
+            v_data := pgq._trg_sql_update(current_setting(v_key || 'x'), pgq._trg_fields(OLD::text, v_info[6]::integer),
+                                          pgq._trg_fields(v_row, v_info[6]::integer));
+        end if;
+        if v_data is not null then
+            v_ev := array[substr(TG_OP, 1, 1), v_data, v_info[5], null, null, null];
         end if;
     end if;
+
     if v_ev is not null then
-        perform pgq.insert_event(split_part(v_info, v_sep, 3), v_ev[1], v_ev[2], v_ev[3], v_ev[4],
-                                 v_ev[5], v_ev[6]);
+        -- an assignment is evaluated as a simple expression, much cheaper than PERFORM's query
+        v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;
-    if TG_WHEN = 'AFTER' or strpos(split_part(v_info, v_sep, 5), 'S') > 0 then
+    if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then
         return null;
     elsif TG_OP = 'DELETE' then
         return OLD;
