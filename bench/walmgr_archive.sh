@@ -121,11 +121,11 @@ set_archive "$dir/bin/skytools walmgr $dir/wal-master.ini xarchive %p %f"
 mkdir -p "$dir/recv" && [ "$(id -u)" = 0 ] && chown postgres "$dir/recv"
 as_pg "$PGBIN/pg_receivewal" -h "$dir" -p "$PORT" -U postgres -D "$dir/recv" --synchronous --no-loop 2>/dev/null &
 recv_pid=$!
-# Under runuser the receiver is runuser's child; its own CPU time is what counts.
-recv_real=$recv_pid
+# The receiver runs below a subshell (and runuser); its own CPU time is what counts.
+recv_real=""
 for _ in 1 2 3 4 5 6 7 8 9 10; do
-    c=$(pgrep -P "$recv_pid" -x pg_receivewal || true)
-    [ -n "$c" ] && { recv_real=$c; break; }
+    recv_real=$(pgrep -n -f "^$PGBIN/pg_receivewal .*$dir/recv" || true)
+    [ -n "$recv_real" ] && break
     sleep 0.5
 done
 lsn0=$(psql -c "select pg_current_wal_lsn()")
@@ -145,7 +145,7 @@ end_ready=$(ready)
 mb=$(psql -c "select round(pg_wal_lsn_diff('$lsn1', '$lsn0') / 1048576)")
 ticks=$(getconf CLK_TCK)
 cpu_ticks=$(awk '{print $14 + $15}' "/proc/$recv_real/stat" 2>/dev/null || echo 0)
-kill "$recv_pid" 2>/dev/null || true
+kill "$recv_real" "$recv_pid" 2>/dev/null || true
 recv_pid=""
 segs=$(awk -v m="$mb" 'BEGIN {printf "%.1f", m / 16}')
 echo "RESULT wal_rate=$(awk -v m="$mb" -v t="$DURATION" 'BEGIN {printf "%.1f", m / t}') MB/s"

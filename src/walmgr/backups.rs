@@ -50,9 +50,13 @@ pub struct BackupSet {
     pub label: Label,
 }
 
+/// What a set made from a stopped standby has instead of a backup_label (same line format).
+pub const INFO_FILE: &str = "walmgr_backup_info";
+
 /// Reads a set's label, or None when the directory is not a complete backup.
 fn read_set(path: &Path) -> Option<BackupSet> {
-    let text = ["backup_label", "backup_label.old"].iter().find_map(|f| fs::read_to_string(path.join(f)).ok())?;
+    let text =
+        ["backup_label", INFO_FILE, "backup_label.old"].iter().find_map(|f| fs::read_to_string(path.join(f)).ok())?;
     Some(BackupSet {
         path: path.to_path_buf(),
         name: path.file_name()?.to_string_lossy().into_owned(),

@@ -7,7 +7,9 @@ use anyhow::{bail, Context, Result};
 
 use super::config::{Role, WalConfig};
 use super::xrestore::{Restored, PAUSE_FILE};
-use super::{backup, backups, init, periodic, pgconf, purge, restore, status, sync, xarchive, xrestore};
+use super::{
+    backup, backups, init, periodic, pgconf, purge, restore, standby_backup, status, sync, xarchive, xrestore,
+};
 use super::{WalOptions, SPEC, USAGE};
 use crate::script::cli::ScriptOptions;
 use crate::script::runner;
@@ -59,7 +61,7 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
         ("setup", Role::Slave) => ok(slave_setup(wc)),
         ("stop", _) => ok(pgconf::stop(wc, o.dry_run)),
         ("backup", Role::Master) => ok(backup::master_backup(wc, o.dry_run)),
-        ("backup", Role::Slave) => bail!("backup from the standby is not supported; run backup with the master config"),
+        ("backup", Role::Slave) => ok(standby_backup::slave_backup(wc, o.dry_run)),
         ("sync", _) => ok(sync::sync_once(wc)),
         ("periodic", _) => ok(periodic::periodic(wc.master())),
         ("listbackups", _) => ok(status::listbackups(wc, o.json)),

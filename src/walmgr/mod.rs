@@ -12,6 +12,7 @@ mod periodic;
 mod pgconf;
 mod purge;
 mod restore;
+mod standby_backup;
 mod status;
 mod store;
 mod sync;
@@ -61,7 +62,7 @@ Slave commands:
   restore [SET [DATADIR]]  make a standby from a backup and start it
   boot               end recovery and promote the standby
   pause | continue   hold or resume WAL replay
-  backup             back up the standby's data directory
+  backup             copy the standby (stopped for the copy) into a backup set
   listbackups        list backup sets
   status             archive and standby state
   cleanup            remove archived WAL no backup or standby needs

@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
+use super::backups::INFO_FILE;
 use super::config::WalConfig;
 use super::datacopy::copy_datadir;
 use super::pgconf::set_param;
@@ -31,7 +32,7 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
         Some(name) => full_backup.parent().unwrap_or(Path::new(".")).join(name),
         None => full_backup.to_path_buf(),
     };
-    if !source.join("backup_label").is_file() {
+    if !source.join("backup_label").is_file() && !source.join(INFO_FILE).is_file() {
         bail!("{} is not a backup set (no backup_label)", source.display());
     }
     let data = datadir.map(PathBuf::from).unwrap_or_else(|| s.slave_data.clone());
@@ -88,7 +89,7 @@ fn write_recovery_settings(wc: &WalConfig, data: &Path) -> Result<()> {
 }
 
 /// The postmaster pid of a data directory, if one is running.
-fn running_pid(data: &Path) -> Option<i32> {
+pub fn running_pid(data: &Path) -> Option<i32> {
     let text = fs::read_to_string(data.join("postmaster.pid")).ok()?;
     let pid: i32 = text.lines().next()?.trim().parse().ok()?;
     kill(Pid::from_raw(pid), None).is_ok().then_some(pid)
@@ -150,7 +151,7 @@ pub fn boot(wc: &WalConfig) -> Result<()> {
     Ok(())
 }
 
-fn shell(cmd: &str, what: &str) -> Result<()> {
+pub fn shell(cmd: &str, what: &str) -> Result<()> {
     let st = Command::new("sh").arg("-c").arg(cmd).status().with_context(|| format!("running {what}"))?;
     if !st.success() {
         bail!("{what} failed ({st}): {cmd}");

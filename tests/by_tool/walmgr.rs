@@ -551,3 +551,36 @@ fn init_master_and_init_slave_write_configs_that_load() {
         .unwrap();
     support::assert_ok(&out, "xrotate -n with the written slave config");
 }
+
+#[test]
+fn a_backup_taken_on_the_standby_restores_as_a_standby() {
+    let rig = Rig::new(2);
+    let count = |want: i64| wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(want));
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 50)");
+    ok(rig.run(&["backup"]), "master backup");
+    ok(rig.slave(&["restore"]), "restore");
+    assert!(rig.store.join("data.master").exists(), "with keep_backups the set is copied");
+    assert!(count(50), "standby did not catch up:\n{}", rig.standby_log());
+
+    let out = ok(rig.slave(&["backup"]), "backup on the standby");
+    assert!(out.contains("stopping the standby") && out.contains("starting the standby again"), "{out}");
+    let info = std::fs::read_to_string(rig.store.join("data.master/walmgr_backup_info")).unwrap();
+    assert!(info.contains("BACKUP FROM: standby"), "{info}");
+    assert!(!rig.store.join("data.master/backup_label").exists(), "a cold copy must not look like an online backup");
+    assert!(rig.store.join("data.master.0/backup_label").exists(), "the master's set was rotated");
+    let listing = ok(rig.slave(&["listbackups"]), "listbackups");
+    assert!(listing.contains("walmgr standby copy"), "{listing}");
+    rig.sql("insert into t select generate_series(51, 80)");
+    rig.switch_and_wait();
+    assert!(count(80), "standby did not resume after the copy:\n{}", rig.standby_log());
+
+    ok(rig.slave(&["restore"]), "restore from the standby's copy");
+    assert!(rig.master.base().join("standby.0").exists(), "old data directory kept");
+    rig.sql("insert into t select generate_series(81, 90)");
+    rig.switch_and_wait();
+    assert!(count(90), "standby from the standby's copy did not replay:\n{}", rig.standby_log());
+    ok(rig.slave(&["boot"]), "boot");
+    assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(90));
+}
