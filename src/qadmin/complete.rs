@@ -8,6 +8,9 @@ use super::lexer::{split, tokenize, Kind};
 use super::parser::{parse_with, Expect, NameKind, Parser};
 use crate::script::quoting::quote_ident;
 
+/// PostgreSQL's and pgbouncer's usual ports.
+const PORTS: &[&str] = &["5432", "6432"];
+
 /// Names the completer offers, read from the database.
 #[derive(Debug, Default, Clone)]
 pub struct Names {
@@ -15,21 +18,27 @@ pub struct Names {
     pub consumers: Vec<String>,
     pub nodes: Vec<String>,
     pub databases: Vec<String>,
+    pub users: Vec<String>,
+    pub batches: Vec<String>,
     pub tables: Vec<String>,
     pub sequences: Vec<String>,
 }
 
 impl Names {
-    fn of(&self, kind: NameKind) -> &[String] {
-        match kind {
+    fn of(&self, kind: NameKind) -> Vec<String> {
+        let list = match kind {
             NameKind::Queue => &self.queues,
             NameKind::Consumer => &self.consumers,
             NameKind::Node => &self.nodes,
             NameKind::Database => &self.databases,
+            NameKind::User => &self.users,
+            NameKind::Batch => &self.batches,
             NameKind::Table => &self.tables,
             NameKind::Sequence => &self.sequences,
-            NameKind::New => &[],
-        }
+            NameKind::Port => return PORTS.iter().map(|p| p.to_string()).collect(),
+            NameKind::New => return Vec::new(),
+        };
+        list.clone()
     }
 }
 
@@ -62,7 +71,10 @@ pub fn complete(text: &str, names: &Names) -> (usize, Vec<String>) {
                 found.insert((k.to_string(), format!("{k}=")));
             }
             Expect::Name(kind) => {
-                found.extend(names.of(*kind).iter().map(|n| (n.clone(), format!("{} ", quote_name(n, *kind)))));
+                found.extend(names.of(*kind).into_iter().map(|n| {
+                    let put = format!("{} ", quote_name(&n, *kind));
+                    (n, put)
+                }));
             }
         }
     }
@@ -81,6 +93,7 @@ pub fn complete(text: &str, names: &Names) -> (usize, Vec<String>) {
 fn quote_name(n: &str, kind: NameKind) -> String {
     match kind {
         NameKind::Table | NameKind::Sequence => n.split('.').map(quote_ident).collect::<Vec<_>>().join("."),
+        NameKind::Batch | NameKind::Port => n.to_string(),
         _ => quote_ident(n),
     }
 }
@@ -93,6 +106,8 @@ mod tests {
         Names {
             queues: vec!["orders".into(), "other".into(), "Mixed".into()],
             consumers: vec!["c1".into()],
+            users: vec!["postgres".into()],
+            batches: vec!["17".into()],
             ..Names::default()
         }
     }
@@ -115,6 +130,10 @@ mod tests {
         assert!(cands("connect ").contains(&"queue=".to_string()));
         assert_eq!(cands("alter queue orders set max_c"), vec!["max_count "]);
         assert_eq!(cands("install pgq_"), vec!["pgq_coop ", "pgq_ext "]);
+        assert_eq!(cands("connect user=po"), vec!["postgres "]);
+        assert_eq!(cands("connect port="), vec!["5432 ", "6432 "]);
+        assert_eq!(cands("show batch 1"), vec!["17 "]);
+        assert_eq!(cands("show batch "), vec!["17 ", "c1 "]);
     }
 
     #[test]

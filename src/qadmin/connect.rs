@@ -24,7 +24,13 @@ pub fn parse(p: &mut Parser) -> PResult<Connect> {
     let mut c = Connect::default();
     loop {
         if let Some(k) = KEYS.iter().find(|k| p.key(k)) {
-            let v = p.raw_value(&format!("a value for {k}"))?;
+            let kind = match *k {
+                "dbname" => NameKind::Database,
+                "user" => NameKind::User,
+                "port" => NameKind::Port,
+                _ => NameKind::New,
+            };
+            let v = p.raw_value(kind, &format!("a value for {k}"))?;
             c.params.push((k.to_string(), v));
         } else if p.key("queue") {
             c.queue = Some(p.name(NameKind::Queue, "a queue name")?);

@@ -26,6 +26,10 @@ pub enum NameKind {
     Consumer,
     Node,
     Database,
+    User,
+    Port,
+    /// An open batch's id.
+    Batch,
     Table,
     Sequence,
     /// A name that does not exist yet (nothing to offer).
@@ -254,7 +258,8 @@ impl<'a> Parser<'a> {
 
     /// A connect-string value: a quoted string, or the source text of the tokens that follow
     /// without a gap (`host=/tmp/pg-1`, `port=5432`), case kept.
-    pub fn raw_value(&mut self, what: &str) -> PResult<String> {
+    pub fn raw_value(&mut self, kind: NameKind, what: &str) -> PResult<String> {
+        self.note(Expect::Name(kind));
         match self.peek() {
             Some(Token { kind: Kind::Str(v), .. }) => {
                 self.pos += 1;

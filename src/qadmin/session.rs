@@ -133,6 +133,7 @@ impl Session {
             c.query(sql, &[]).map(|rows| rows.iter().map(|r| r.get(0)).collect()).unwrap_or_default()
         };
         n.databases = list("select datname::text from pg_database where datallowconn order by 1");
+        n.users = list("select rolname::text from pg_roles where rolcanlogin order by 1");
         n.tables = list(
             "select format('%s.%s', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace \
              where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') \
@@ -146,6 +147,8 @@ impl Session {
         if present.iter().any(|s| s == "pgq") {
             n.queues = list("select queue_name from pgq.queue order by 1");
             n.consumers = list("select co_name from pgq.consumer order by 1");
+            n.batches =
+                list("select sub_batch::text from pgq.subscription where sub_batch is not null order by sub_batch");
         }
         if present.iter().any(|s| s == "pgq_node") {
             n.nodes = list("select distinct node_name from pgq_node.node_location order by 1");

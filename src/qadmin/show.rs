@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{bail, Result};
 
 use super::output::Table;
-use super::parser::{NameKind, PResult, Parser};
+use super::parser::{Expect, NameKind, PResult, Parser};
 use super::session::{self, Session};
 use super::{ddl, help};
 
@@ -50,6 +50,7 @@ pub fn parse(p: &mut Parser) -> PResult<Show> {
             Show::Node(n, q)
         }
         "batch" => {
+            p.note(Expect::Name(NameKind::Batch));
             let b = match p.integer("") {
                 Ok(id) => BatchRef::Id(id),
                 Err(_) => BatchRef::Consumer(p.name(NameKind::Consumer, "a batch id or a consumer name")?),
