@@ -107,6 +107,7 @@ mod tests {
             queues: vec!["orders".into(), "other".into(), "Mixed".into()],
             consumers: vec!["c1".into()],
             users: vec!["postgres".into()],
+            databases: vec!["appdb".into()],
             batches: vec!["17".into()],
             ..Names::default()
         }
@@ -128,6 +129,7 @@ mod tests {
         assert_eq!(cands("register consumer x "), vec!["at ", "copy ", "on "]);
         assert_eq!(cands("connect queue="), vec!["\"Mixed\" ", "orders ", "other "]);
         assert!(cands("connect ").contains(&"queue=".to_string()));
+        assert!(cands("connect ").contains(&"appdb ".to_string()));
         assert_eq!(cands("alter queue orders set max_c"), vec!["max_count "]);
         assert_eq!(cands("install pgq_"), vec!["pgq_coop ", "pgq_ext "]);
         assert_eq!(cands("connect user=po"), vec!["postgres "]);

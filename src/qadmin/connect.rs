@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 
-use super::parser::{NameKind, PResult, Parser};
+use super::parser::{Expect, NameKind, PResult, Parser};
 use super::session::{self, Session};
 use crate::script::connstr::ConnStr;
 
@@ -36,7 +36,11 @@ pub fn parse(p: &mut Parser) -> PResult<Connect> {
             c.queue = Some(p.name(NameKind::Queue, "a queue name")?);
         } else if p.key("node") {
             c.node = Some(p.name(NameKind::Node, "a node name")?);
-        } else if c.params.is_empty() && c.queue.is_none() && c.node.is_none() && !p.at_end() {
+        } else if c.params.is_empty() && c.queue.is_none() && c.node.is_none() {
+            if p.at_end() {
+                p.note(Expect::Name(NameKind::Database));
+                break;
+            }
             let db = p.name(NameKind::Database, "a database name or KEY=VALUE")?;
             c.params.push(("dbname".into(), db));
         } else {

@@ -30,7 +30,7 @@ impl Session {
         Ok(Session { client, connstr, queue: None })
     }
 
-    /// Replaces the connection (after `connect`), keeping the default queue only when asked.
+    /// Replaces the connection (after `connect`); the caller decides about the default queue.
     pub fn replace(&mut self, client: Client, connstr: ConnStr) {
         self.client = client;
         self.connstr = connstr;
