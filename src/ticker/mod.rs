@@ -93,6 +93,14 @@ pub fn run(_invoked_as: &str, m: &clap::ArgMatches) -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    let supervisor = match supervisor::Supervisor::new(cfg, shared) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("{e:#}");
+            running.failed(&format!("pgqd: {e:#}"));
+            return ExitCode::from(1);
+        }
+    };
     running.started();
-    supervisor::Supervisor::new(cfg, shared).run()
+    supervisor.run()
 }

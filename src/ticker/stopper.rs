@@ -1,5 +1,6 @@
-//! A stop flag a worker thread can sleep on: `sleep` returns early when the supervisor stops the
-//! worker (database unregistered, shutdown), so no thread ever polls.
+//! A stop flag a worker can sleep on, from a thread or from a task of the ticker thread: the
+//! sleep ends early when the supervisor stops the worker (database unregistered, shutdown), so
+//! nothing ever polls.
 
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
@@ -8,16 +9,30 @@ use std::time::Instant;
 pub struct Stopper {
     stopped: Mutex<bool>,
     cvar: Condvar,
+    notify: tokio::sync::Notify,
 }
 
 impl Stopper {
     pub fn stop(&self) {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.cvar.notify_all();
+        self.notify.notify_waiters();
     }
 
     pub fn is_stopped(&self) -> bool {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `sleep_until` for async tasks.
+    pub async fn sleep_until_async(&self, deadline: Instant) -> bool {
+        let notified = std::pin::pin!(self.notify.notified());
+        let mut notified = notified;
+        // Registered before the flag is read, so a stop in between still wakes us.
+        notified.as_mut().enable();
+        if self.is_stopped() {
+            return true;
+        }
+        tokio::time::timeout_at(deadline.into(), notified).await.is_ok()
     }
 
     /// Sleeps until `deadline` or a stop; returns true when stopped.

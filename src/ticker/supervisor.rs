@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
+use tokio::runtime::Handle;
 
 use super::failures::Failures;
 use super::settings::Settings;
@@ -23,11 +24,17 @@ pub struct Supervisor {
     shared: Arc<Shared>,
     workers: BTreeMap<String, Worker>,
     discovery_failures: Failures,
+    /// The ticker thread's runtime: every database's ticker task runs there.
+    tickers: Handle,
 }
 
 impl Supervisor {
-    pub fn new(cfg: Config, shared: Arc<Shared>) -> Supervisor {
-        Supervisor { cfg, shared, workers: BTreeMap::new(), discovery_failures: Failures::default() }
+    /// Starts the ticker thread (after daemonizing: threads do not survive fork).
+    pub fn new(cfg: Config, shared: Arc<Shared>) -> Result<Supervisor> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let tickers = rt.handle().clone();
+        std::thread::Builder::new().name("tickers".into()).spawn(move || rt.block_on(std::future::pending::<()>()))?;
+        Ok(Supervisor { cfg, shared, workers: BTreeMap::new(), discovery_failures: Failures::default(), tickers })
     }
 
     /// Runs until INT, TERM or a worker giving up.
@@ -109,12 +116,8 @@ impl Supervisor {
             if self.workers.get(&name).is_some_and(|w| !w.is_finished()) {
                 continue;
             }
-            match Worker::spawn(&name, self.shared.clone()) {
-                Ok(w) => {
-                    self.workers.insert(name, w);
-                }
-                Err(e) => log::error!("[{}]: cannot start worker: {e:#}", label(&name)),
-            }
+            let w = Worker::spawn(&name, self.shared.clone(), &self.tickers);
+            self.workers.insert(name, w);
         }
     }
 

@@ -1,15 +1,16 @@
-//! The ticker thread of one database: check that pgq is there and new enough, then call
-//! `pgq.ticker()` every ticker_period on one kept connection (re-opened after
+//! The ticker of one database, a task on pgqd's single ticker thread: check that pgq is there
+//! and new enough, then tick every ticker_period on one kept connection (re-opened after
 //! connection_lifetime), and start the maintenance thread once the first tick worked.
+//! All databases tick on the same clock (multiples of ticker_period), so one wake-up of the
+//! thread serves every database: that is what keeps pgqd's CPU use low with many databases.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use postgres::error::SqlState;
-use postgres::{Client, Statement};
+use tokio_postgres::{Client, Statement};
 
 use super::failures::Failures;
 use super::worker::DbCtx;
@@ -33,13 +34,12 @@ enum Fail {
     Query(anyhow::Error),
 }
 
-pub fn run(ctx: Arc<DbCtx>) {
+pub async fn run(ctx: Arc<DbCtx>) {
     log::debug!("[{}]: launching ticker", ctx.label);
     let mut conn: Option<Conn> = None;
     let mut failures = Failures::default();
-    let mut maint: Option<JoinHandle<()>> = None;
+    let mut maint_started = false;
     let mut version: Option<String> = None;
-    let mut next = Instant::now();
     while !ctx.stop.is_stopped() {
         let s = ctx.shared.settings();
         let started = Instant::now();
@@ -47,22 +47,16 @@ pub fn run(ctx: Arc<DbCtx>) {
             log::debug!("[{}]: connection_lifetime reached, reconnecting", ctx.label);
             conn = None;
         }
-        let wake_at = match step(&ctx, &mut conn, &mut version) {
+        let wake_at = match step(&ctx, &mut conn, &mut version).await {
             Ok(Step::Ticked) => {
                 failures.recovered(&ctx.label);
                 ctx.state.up.store(true, Ordering::Relaxed);
                 ctx.state.has_pgq.store(true, Ordering::Relaxed);
                 ctx.shared.stats.tick(&ctx.state);
-                if maint.is_none() {
-                    maint = spawn_maint(&ctx);
+                if !maint_started {
+                    maint_started = spawn_maint(&ctx);
                 }
-                // A fixed rate: the next tick is one period after this one started, not after
-                // it finished; a late tick does not cause a burst of catch-up ticks.
-                next += s.ticker_period;
-                if next < started {
-                    next = started + s.ticker_period;
-                }
-                next
+                next_slot(started, s.ticker_period)
             }
             Ok(Step::NoPgq) => {
                 conn = None;
@@ -84,12 +78,10 @@ pub fn run(ctx: Arc<DbCtx>) {
                 // A dropped database is the discovery's business (it lets go of the worker at
                 // the next check), not a reason to stop serving every other database.
                 let gone = e.chain().any(|c| {
-                    c.downcast_ref::<postgres::Error>().and_then(|p| p.code()) == Some(&SqlState::INVALID_CATALOG_NAME)
+                    c.downcast_ref::<tokio_postgres::Error>().and_then(|p| p.code())
+                        == Some(&SqlState::INVALID_CATALOG_NAME)
                 });
-                if connecting
-                    && !gone
-                    && s.max_reconnect_failures > 0
-                    && failures.consecutive() >= s.max_reconnect_failures
+                if connecting && !gone && s.max_reconnect_failures > 0 && failures.consecutive() >= s.max_reconnect_failures
                 {
                     ctx.shared.give_up(format!(
                         "[{}]: giving up after {} failed connection attempts: {text}",
@@ -98,45 +90,52 @@ pub fn run(ctx: Arc<DbCtx>) {
                     ));
                     break;
                 }
-                next = Instant::now() + pause;
-                next
+                Instant::now() + pause
             }
         };
-        if ctx.stop.sleep_until(wake_at) {
+        if ctx.stop.sleep_until_async(wake_at).await {
             break;
         }
     }
     ctx.state.up.store(false, Ordering::Relaxed);
-    if let Some(h) = maint {
-        let _ = h.join();
-    }
     log::debug!("[{}]: ticker stopped", ctx.label);
 }
 
-fn spawn_maint(ctx: &Arc<DbCtx>) -> Option<JoinHandle<()>> {
+/// The first multiple of `period` (counted from pgqd's start) after `started`: every database
+/// ticks at the same instants, and a late tick skips a slot rather than bursting to catch up.
+fn next_slot(started: Instant, period: Duration) -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    let n = (started.saturating_duration_since(epoch).as_secs_f64() / period.as_secs_f64()).floor() + 1.0;
+    epoch + period.mul_f64(n)
+}
+
+/// The maintenance thread is a plain thread with blocking connections: its statements (vacuum,
+/// rotation) may take long, and must never hold up the ticker thread.
+fn spawn_maint(ctx: &Arc<DbCtx>) -> bool {
     let c = ctx.clone();
     match std::thread::Builder::new().name(format!("maint:{}", ctx.label)).spawn(move || super::maint::run(c)) {
-        Ok(h) => Some(h),
+        Ok(_) => true,
         Err(e) => {
             log::error!("[{}]: cannot start maintenance thread: {e}", ctx.label);
-            None
+            false
         }
     }
 }
 
-fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> Result<Step, Fail> {
+async fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> Result<Step, Fail> {
     if conn.is_none() {
-        let mut client = ctx.connect().map_err(Fail::Connect)?;
-        match check_pgq(ctx, &mut client, version).map_err(Fail::Query)? {
+        let client = ctx.connect_async().await.map_err(Fail::Connect)?;
+        match check_pgq(ctx, &client, version).await.map_err(Fail::Query)? {
             true => {
-                let ticker = prepare_ticker(ctx, &mut client).map_err(|e| Fail::Query(e.into()))?;
+                let ticker = prepare_ticker(ctx, &client).await.map_err(|e| Fail::Query(e.into()))?;
                 *conn = Some(Conn { client, ticker, opened: Instant::now() });
             }
             false => return Ok(Step::NoPgq),
         }
     }
     let c = conn.as_mut().expect("connected above");
-    let row = c.client.query_one(&c.ticker, &[]).map_err(|e| Fail::Query(e.into()))?;
+    let row = c.client.query_one(&c.ticker, &[]).await.map_err(|e| Fail::Query(e.into()))?;
     let queues: Option<i64> = row.get(0);
     log::debug!("[{}]: ticker: {} queue(s) ticked", ctx.label, queues.unwrap_or(0));
     Ok(Step::Ticked)
@@ -153,23 +152,23 @@ const TICK_AND_NOTIFY: &str = "\
 
 /// The notifying ticker when the queue table has the columns it needs (PgQ 3.x), else the
 /// plain `pgq.ticker()`.
-fn prepare_ticker(ctx: &DbCtx, client: &mut Client) -> Result<Statement, postgres::Error> {
-    match client.prepare(TICK_AND_NOTIFY) {
+async fn prepare_ticker(ctx: &DbCtx, client: &Client) -> Result<Statement, tokio_postgres::Error> {
+    match client.prepare(TICK_AND_NOTIFY).await {
         Ok(st) => Ok(st),
         Err(e) => {
             log::debug!("[{}]: ticking without NOTIFY: {}", ctx.label, crate::script::db::error_text(&e));
-            client.prepare("select pgq.ticker()")
+            client.prepare("select pgq.ticker()").await
         }
     }
 }
 
 /// Is pgq installed here, and version 3 or later? Logs the version when it is first seen.
-fn check_pgq(ctx: &DbCtx, client: &mut Client, seen: &mut Option<String>) -> Result<bool> {
-    if client.query_opt("select 1 from pg_catalog.pg_namespace where nspname = 'pgq'", &[])?.is_none() {
+async fn check_pgq(ctx: &DbCtx, client: &Client, seen: &mut Option<String>) -> Result<bool> {
+    if client.query_opt("select 1 from pg_catalog.pg_namespace where nspname = 'pgq'", &[]).await?.is_none() {
         log::debug!("[{}]: no pgq", ctx.label);
         return Ok(false);
     }
-    let v: Option<String> = client.query_opt("select pgq.version()::text", &[])?.and_then(|r| r.get(0));
+    let v: Option<String> = client.query_opt("select pgq.version()::text", &[]).await?.and_then(|r| r.get(0));
     let v = v.unwrap_or_default();
     let major: u32 = v.split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok()).unwrap_or(0);
     if major < 3 {
@@ -181,4 +180,19 @@ fn check_pgq(ctx: &DbCtx, client: &mut Client, seen: &mut Option<String>) -> Res
         *seen = Some(v);
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_shared_multiples_of_the_period() {
+        let p = Duration::from_millis(100);
+        let a = next_slot(Instant::now(), p);
+        let b = next_slot(Instant::now() + Duration::from_millis(1), p);
+        assert!(a == b || b == a + p, "same clock");
+        let late = next_slot(a + Duration::from_millis(250), p);
+        assert_eq!(late, a + Duration::from_millis(300), "a late tick skips to the next slot");
+    }
 }

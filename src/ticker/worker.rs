@@ -1,12 +1,16 @@
-//! One served database: its ticker thread (which starts the maintenance thread once pgq is
+//! One served database: its ticker task (which starts the maintenance thread once pgq is
 //! found), the state both share with the supervisor, and how they connect. Each database has
-//! its own threads and connections, so a slow or dead database never delays another.
+//! its own connections and the ticker never blocks, so a slow or dead database never delays
+//! another.
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
+use postgres::config::Host;
 use postgres::{Client, NoTls};
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
+use tokio_postgres::AsyncMessage;
 
 use super::settings::Settings;
 use super::stats::{DbState, Stats};
@@ -69,6 +73,65 @@ impl DbCtx {
     }
 }
 
+impl DbCtx {
+    /// `connect` for the ticker task; the connection's messages are driven by a task of its own.
+    pub async fn connect_async(&self) -> Result<tokio_postgres::Client> {
+        let connstr = self.shared.settings().connstr(&self.name);
+        let cfg = async_config(&connstr.to_config("pgqd")?);
+        let (client, mut connection) =
+            cfg.connect(NoTls).await.with_context(|| format!("cannot connect to '{connstr}'"))?;
+        let label = self.label.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                match msg {
+                    Ok(AsyncMessage::Notice(n)) => log::debug!("[{label}]: {}: {}", n.severity(), n.message()),
+                    Ok(_) => {}
+                    // The client sees the same failure on its next query.
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(client)
+    }
+}
+
+/// The same connection settings for tokio-postgres (the libpq rules live in `ConnStr`).
+fn async_config(c: &postgres::Config) -> tokio_postgres::Config {
+    let mut t = tokio_postgres::Config::new();
+    for h in c.get_hosts() {
+        match h {
+            Host::Tcp(name) => t.host(name),
+            Host::Unix(path) => t.host_path(path),
+        };
+    }
+    for a in c.get_hostaddrs() {
+        t.hostaddr(*a);
+    }
+    for p in c.get_ports() {
+        t.port(*p);
+    }
+    if let Some(u) = c.get_user() {
+        t.user(u);
+    }
+    if let Some(p) = c.get_password() {
+        t.password(p);
+    }
+    if let Some(d) = c.get_dbname() {
+        t.dbname(d);
+    }
+    if let Some(o) = c.get_options() {
+        t.options(o);
+    }
+    if let Some(a) = c.get_application_name() {
+        t.application_name(a);
+    }
+    if let Some(d) = c.get_connect_timeout() {
+        t.connect_timeout(*d);
+    }
+    t.ssl_mode(c.get_ssl_mode()).target_session_attrs(c.get_target_session_attrs()).keepalives(c.get_keepalives());
+    t
+}
+
 /// A running database worker, owned by the supervisor.
 pub struct Worker {
     pub stop: Arc<Stopper>,
@@ -76,7 +139,8 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(name: &str, shared: Arc<Shared>) -> Result<Worker> {
+    /// Starts the database's ticker task on the ticker thread's runtime.
+    pub fn spawn(name: &str, shared: Arc<Shared>, rt: &Handle) -> Worker {
         let stop = Arc::new(Stopper::default());
         let ctx = DbCtx {
             name: name.to_string(),
@@ -85,10 +149,8 @@ impl Worker {
             shared,
             stop: stop.clone(),
         };
-        let handle = std::thread::Builder::new()
-            .name(format!("tick:{}", ctx.label))
-            .spawn(move || super::tick::run(Arc::new(ctx)))?;
-        Ok(Worker { stop, handle })
+        let handle = rt.spawn(super::tick::run(Arc::new(ctx)));
+        Worker { stop, handle }
     }
 
     pub fn is_finished(&self) -> bool {
