@@ -68,21 +68,24 @@ EOF
     start=$(psql -d postgres -c "select now()")
     "$bin" -q "$dir/$name.ini" &
     daemon_pid=$!
+    producers=
     i=1
     while [ "$i" -le "$DBS" ]; do
         pgbench -n -h "$dir" -p "$PORT" -U postgres -c 1 -R "$RATE" -T "$SECS" -f "$dir/insert.sql" "b$i" \
             >/dev/null 2>&1 &
+        producers="$producers $!"
         i=$((i + 1))
     done
-    sleep "$SECS"
-    sleep 2
+    # shellcheck disable=SC2086
+    wait $producers
+    # Time for the last events to get their tick.
+    sleep 3
     ticks=$(( $(cut -d' ' -f14 "/proc/$daemon_pid/stat") + $(cut -d' ' -f15 "/proc/$daemon_pid/stat") ))
     rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
     threads=$(awk '/Threads/ {print $2}' "/proc/$daemon_pid/status")
     kill -INT "$daemon_pid"
     wait "$daemon_pid" || true
     daemon_pid=
-    wait
     end=$(psql -d postgres -c "select now()")
     : >"$dir/$name.delays"
     i=1

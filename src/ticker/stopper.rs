@@ -1,53 +1,36 @@
-//! A stop flag a worker can sleep on, from a thread or from a task of the ticker thread: the
-//! sleep ends early when the supervisor stops the worker (database unregistered, shutdown), so
-//! nothing ever polls.
+//! A stop flag a worker task can sleep on: the sleep ends early when the supervisor stops the
+//! worker (database unregistered, shutdown), so nothing ever polls.
 
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+use tokio::sync::Notify;
 
 #[derive(Debug, Default)]
 pub struct Stopper {
-    stopped: Mutex<bool>,
-    cvar: Condvar,
-    notify: tokio::sync::Notify,
+    stopped: AtomicBool,
+    notify: Notify,
 }
 
 impl Stopper {
     pub fn stop(&self) {
-        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.cvar.notify_all();
+        self.stopped.store(true, Ordering::SeqCst);
         self.notify.notify_waiters();
     }
 
     pub fn is_stopped(&self) -> bool {
-        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
+        self.stopped.load(Ordering::SeqCst)
     }
 
-    /// `sleep_until` for async tasks.
-    pub async fn sleep_until_async(&self, deadline: Instant) -> bool {
-        let notified = std::pin::pin!(self.notify.notified());
-        let mut notified = notified;
+    /// Sleeps until `deadline` or a stop; returns true when stopped.
+    pub async fn sleep_until(&self, deadline: Instant) -> bool {
+        let mut notified = std::pin::pin!(self.notify.notified());
         // Registered before the flag is read, so a stop in between still wakes us.
         notified.as_mut().enable();
         if self.is_stopped() {
             return true;
         }
         tokio::time::timeout_at(deadline.into(), notified).await.is_ok()
-    }
-
-    /// Sleeps until `deadline` or a stop; returns true when stopped.
-    pub fn sleep_until(&self, deadline: Instant) -> bool {
-        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if *stopped {
-                return true;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            stopped = self.cvar.wait_timeout(stopped, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
-        }
     }
 }
 
@@ -59,12 +42,16 @@ mod tests {
 
     #[test]
     fn stop_wakes_a_sleeper() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let s = Arc::new(Stopper::default());
         let s2 = s.clone();
-        let t = std::thread::spawn(move || s2.sleep_until(Instant::now() + Duration::from_secs(30)));
-        std::thread::sleep(Duration::from_millis(20));
-        s.stop();
-        assert!(t.join().unwrap());
-        assert!(s.is_stopped());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            s2.stop();
+        });
+        let started = Instant::now();
+        assert!(rt.block_on(s.sleep_until(Instant::now() + Duration::from_secs(30))));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(rt.block_on(s.sleep_until(Instant::now() + Duration::from_secs(30))), "stays stopped");
     }
 }

@@ -1,6 +1,6 @@
 //! The ticker of one database, a task on pgqd's single ticker thread: check that pgq is there
 //! and new enough, then tick every ticker_period on one kept connection (re-opened after
-//! connection_lifetime), and start the maintenance thread once the first tick worked.
+//! connection_lifetime), and start the maintenance task once the first tick worked.
 //! All databases tick on the same clock (multiples of ticker_period), so one wake-up of the
 //! thread serves every database: that is what keeps pgqd's CPU use low with many databases.
 
@@ -38,7 +38,7 @@ pub async fn run(ctx: Arc<DbCtx>) {
     log::debug!("[{}]: launching ticker", ctx.label);
     let mut conn: Option<Conn> = None;
     let mut failures = Failures::default();
-    let mut maint_started = false;
+    let mut maint: Option<tokio::task::JoinHandle<()>> = None;
     let mut version: Option<String> = None;
     while !ctx.stop.is_stopped() {
         let s = ctx.shared.settings();
@@ -53,8 +53,8 @@ pub async fn run(ctx: Arc<DbCtx>) {
                 ctx.state.up.store(true, Ordering::Relaxed);
                 ctx.state.has_pgq.store(true, Ordering::Relaxed);
                 ctx.shared.stats.tick(&ctx.state);
-                if !maint_started {
-                    maint_started = spawn_maint(&ctx);
+                if maint.is_none() {
+                    maint = Some(tokio::spawn(super::maint::run(ctx.clone())));
                 }
                 next_slot(started, s.ticker_period)
             }
@@ -81,7 +81,10 @@ pub async fn run(ctx: Arc<DbCtx>) {
                     c.downcast_ref::<tokio_postgres::Error>().and_then(|p| p.code())
                         == Some(&SqlState::INVALID_CATALOG_NAME)
                 });
-                if connecting && !gone && s.max_reconnect_failures > 0 && failures.consecutive() >= s.max_reconnect_failures
+                if connecting
+                    && !gone
+                    && s.max_reconnect_failures > 0
+                    && failures.consecutive() >= s.max_reconnect_failures
                 {
                     ctx.shared.give_up(format!(
                         "[{}]: giving up after {} failed connection attempts: {text}",
@@ -93,11 +96,14 @@ pub async fn run(ctx: Arc<DbCtx>) {
                 Instant::now() + pause
             }
         };
-        if ctx.stop.sleep_until_async(wake_at).await {
+        if ctx.stop.sleep_until(wake_at).await {
             break;
         }
     }
     ctx.state.up.store(false, Ordering::Relaxed);
+    if let Some(m) = maint {
+        let _ = m.await;
+    }
     log::debug!("[{}]: ticker stopped", ctx.label);
 }
 
@@ -110,22 +116,9 @@ fn next_slot(started: Instant, period: Duration) -> Instant {
     epoch + period.mul_f64(n)
 }
 
-/// The maintenance thread is a plain thread with blocking connections: its statements (vacuum,
-/// rotation) may take long, and must never hold up the ticker thread.
-fn spawn_maint(ctx: &Arc<DbCtx>) -> bool {
-    let c = ctx.clone();
-    match std::thread::Builder::new().name(format!("maint:{}", ctx.label)).spawn(move || super::maint::run(c)) {
-        Ok(_) => true,
-        Err(e) => {
-            log::error!("[{}]: cannot start maintenance thread: {e}", ctx.label);
-            false
-        }
-    }
-}
-
 async fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> Result<Step, Fail> {
     if conn.is_none() {
-        let client = ctx.connect_async().await.map_err(Fail::Connect)?;
+        let client = ctx.connect().await.map_err(Fail::Connect)?;
         match check_pgq(ctx, &client, version).await.map_err(Fail::Query)? {
             true => {
                 let ticker = prepare_ticker(ctx, &client).await.map_err(|e| Fail::Query(e.into()))?;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{Context, Result};
 use postgres::config::Host;
-use postgres::{Client, NoTls};
+use postgres::NoTls;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 use tokio_postgres::AsyncMessage;
@@ -62,20 +62,10 @@ pub struct DbCtx {
 }
 
 impl DbCtx {
-    /// Opens a connection to this database. Server notices (pgq's "Dubious PgQ state" warnings
-    /// and the like) go to the debug log, as the C pgqd does not print them.
-    pub fn connect(&self) -> Result<Client> {
-        let connstr = self.shared.settings().connstr(&self.name);
-        let label = self.label.clone();
-        let mut cfg = connstr.to_config("pgqd")?;
-        cfg.notice_callback(move |n| log::debug!("[{label}]: {}: {}", n.severity(), n.message()));
-        cfg.connect(NoTls).with_context(|| format!("cannot connect to '{connstr}'"))
-    }
-}
-
-impl DbCtx {
-    /// `connect` for the ticker task; the connection's messages are driven by a task of its own.
-    pub async fn connect_async(&self) -> Result<tokio_postgres::Client> {
+    /// Opens a connection to this database; its messages are driven by a task of its own.
+    /// Server notices (pgq's "Dubious PgQ state" warnings and the like) go to the debug log,
+    /// as the C pgqd does not print them.
+    pub async fn connect(&self) -> Result<tokio_postgres::Client> {
         let connstr = self.shared.settings().connstr(&self.name);
         let cfg = async_config(&connstr.to_config("pgqd")?);
         let (client, mut connection) =
