@@ -254,9 +254,17 @@ fn rotates_tables_and_moves_retry_events_on_schedule_our_pgq() {
     rotates_tables_and_moves_retry_events(Pgq::Ours);
 }
 
+/// On a private cluster: rotation waits until no transaction older than the last switch is
+/// open anywhere in the cluster, which the shared cluster's other tests cannot promise.
 fn rotates_tables_and_moves_retry_events(pgq: Pgq) {
-    let db = shared_db_with_queue(pgq);
-    let mut c = db.client();
+    let cluster = Cluster::start();
+    cluster.db("rot");
+    if let Pgq::Ours = pgq {
+        let out = skytools("skytools").args(["install", "pgq", "--db"]).arg(cluster.connstr("rot")).output().unwrap();
+        crate::support::assert_ok(&out, "installing our pgq");
+    }
+    let mut c = cluster.client("rot");
+    pgq_queue(&mut c, "q");
     // Separate statements: an event is only in a tick taken after its transaction committed.
     for sql in [
         "select pgq.set_queue_config('q', 'rotation_period', '1 second')",
@@ -278,8 +286,8 @@ fn rotates_tables_and_moves_retry_events(pgq: Pgq) {
     let first_table = table(&mut c);
 
     let p = Pgqd::start(&[
-        ("base_connstr", base_connstr(&db)),
-        ("database_list", db.name.clone()),
+        ("base_connstr", format!("host={} port={} user=postgres", cluster.socket_dir().display(), cluster.port())),
+        ("database_list", "rot".into()),
         ("ticker_period", "0.2".into()),
         ("maint_period", "0.5".into()),
         ("retry_period", "0.5".into()),
@@ -287,8 +295,7 @@ fn rotates_tables_and_moves_retry_events(pgq: Pgq) {
     ]);
     assert!(wait_for(20.0, || retry_rows(&mut c) == 0), "retry event moved back:\n{}", p.log());
     p.wait_log("retry: 1}", 5.0);
-    // The consumer keeps reading: rotation waits for it to move past the switch, and on a shared
-    // cluster other tests' open transactions can hold its first ticks back for a while.
+    // The consumer keeps reading: rotation waits for it to move past the switch.
     let mut back = false;
     let done = wait_for(30.0, || {
         if let Some(b) = c.query_one("select pgq.next_batch('q', 'c')", &[]).unwrap().get::<_, Option<i64>>(0) {
