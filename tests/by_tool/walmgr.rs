@@ -584,3 +584,37 @@ fn a_backup_taken_on_the_standby_restores_as_a_standby() {
     assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
     assert_eq!(rig.standby_query("select count(*) from t"), Some(90));
 }
+
+#[test]
+fn periodic_runs_once_per_interval_and_xpartialsync_writes_at_the_offset() {
+    let dir = TempDir::new("walmgr-periodic");
+    let marker = dir.join("ran");
+    let ini =
+        fake_master(&dir, &format!("command_interval = 3600\nperiodic_command = echo run >> {}\n", marker.display()));
+    let walmgr = |ini: &Path, args: &[&str]| support::skytools("walmgr").arg(ini).args(args).output().unwrap();
+    ok(walmgr(&ini, &["periodic"]), "periodic");
+    ok(walmgr(&ini, &["periodic"]), "periodic again");
+    let seg = "000000010000000000000009";
+    std::fs::write(dir.join("data/pg_wal").join(seg), vec![9u8; 4096]).unwrap();
+    ok(xarchive(&ini, seg), "xarchive runs the hook too");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "run\n", "once within command_interval");
+
+    let slave = fake_slave(&dir);
+    let mut child = support::skytools("walmgr")
+        .arg(&slave)
+        .args(["xpartialsync", seg, "1000", "5", "65536"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"hello").unwrap();
+    drop(child.stdin.take());
+    ok(child.wait_with_output().unwrap(), "xpartialsync");
+    let part = std::fs::read(dir.join("store/logs.partial").join(seg)).unwrap();
+    assert_eq!(part.len(), 65536, "kept at segment size");
+    assert_eq!(&part[1000..1005], b"hello");
+    assert!(part[..1000].iter().chain(&part[1005..]).all(|b| *b == 0));
+    let short = walmgr(&slave, &["xpartialsync", seg, "65530", "10", "65536"]);
+    assert_eq!(short.status.code(), Some(1), "past the segment end");
+}
