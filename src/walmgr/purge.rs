@@ -28,6 +28,20 @@ pub fn oldest_needed(completed_wals: &Path, full_backup: &Path, standby_active: 
     backups.chain(standby).reduce(|a, b| if older_than(&b, &a) { b } else { a })
 }
 
+/// Removes partial copies of segments the archive now holds complete; sync (master) and xrestore
+/// (slave) call it so partial_wals never grows beyond the segments still being written.
+pub fn prune_partials(partial_wals: &Path, completed_wals: &Path) -> Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(partial_wals)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if segment_of(&name).is_some() && completed_wals.join(&name).exists() {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes archived files before `limit` from `completed_wals` and stale partial files from
 /// `partial_wals`; returns how many files went.
 pub fn purge(completed_wals: &Path, partial_wals: Option<&Path>, limit: &str, dry_run: bool) -> Result<usize> {

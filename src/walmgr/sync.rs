@@ -73,6 +73,7 @@ impl SyncJob {
                 self.whole.insert(seg.clone());
             }
         }
+        let switched = self.current.as_ref().is_some_and(|s| s.name != name);
         let from = match &self.current {
             Some(s) if s.name == name => s.upto,
             Some(s) => {
@@ -89,6 +90,11 @@ impl SyncJob {
             bytes += self.ship(&name, from, offset, segsize)?;
         }
         self.current = Some(Shipped { name, upto: offset });
+        if let (true, Location::Local(partial), Location::Local(completed)) =
+            (switched, &self.wc.storage.partial_wals, &self.wc.storage.completed_wals)
+        {
+            super::purge::prune_partials(partial, completed)?;
+        }
         if let Some(ctx) = ctx {
             ctx.stat_add("bytes", bytes as f64);
         }

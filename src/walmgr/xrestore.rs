@@ -85,6 +85,11 @@ fn record(wc: &WalConfig, completed: &Path, name: &str, restart_point: Option<&s
     if let Err(e) = written {
         log::warn!("cannot record restore progress in {}: {e}", completed.display());
     }
+    if let Some(partial) = wc.storage.partial_wals.local().filter(|p| p.is_dir()) {
+        if let Err(e) = purge::prune_partials(partial, completed) {
+            log::warn!("removing finished partial segments: {e:#}");
+        }
+    }
     if wc.slave().keep_backups > 0 {
         return;
     }

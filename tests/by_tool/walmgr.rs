@@ -467,8 +467,10 @@ fn xrestore_verifies_checksums_and_follows_pause_and_stop() {
 
     std::fs::write(dir.join("data/pg_wal").join(seg), vec![5u8; 65536]).unwrap();
     ok(xarchive(&master, seg), "xarchive");
+    std::fs::write(dir.join("store/logs.partial").join(seg), b"older partial copy").unwrap();
     ok(walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG", "000000010000000000000004"]), "xrestore");
     assert_eq!(std::fs::read(&restored).unwrap(), vec![5u8; 65536]);
+    assert!(!dir.join("store/logs.partial").join(seg).exists(), "partial copy of a complete segment pruned");
     let progress = std::fs::read_to_string(dir.join("store/logs.complete/LAST_RESTORED")).unwrap();
     assert_eq!(progress.trim(), format!("{seg} 000000010000000000000004"));
 
