@@ -141,6 +141,10 @@ pub fn interactive(s: &mut Session) -> bool {
                 }
             }
         }
+        // psql's ways out, without the `;`, when no statement is open.
+        if state.borrow().pending.is_empty() && matches!(line.trim(), "\\q" | "quit" | "exit") {
+            return true;
+        }
         let buf = {
             let mut st = state.borrow_mut();
             st.pending.push_str(&line);

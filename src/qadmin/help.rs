@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-const HELP: &str = "\
+pub const HELP: &str = "\
 Commands end with \";\" and may span lines. Names are lower-cased unless \"double-quoted\".
 
 connect [DBNAME] [dbname=..] [host=..] [port=..] [user=..] [password=..];

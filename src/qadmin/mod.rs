@@ -47,6 +47,7 @@ pub fn cli() -> Command {
              consumer and node names.",
         )
         .override_usage("qadmin [OPTIONS] [DBNAME | CONNSTR]")
+        .after_long_help(format!("Statements:\n\n{}", help::HELP))
         .disable_help_flag(true)
         .disable_version_flag(true)
         .arg(opt("host", 'h', "host", "HOST", "database server host or socket directory"))

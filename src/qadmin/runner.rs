@@ -38,7 +38,27 @@ pub fn run_statement(buf: &str, st: &Statement, s: &mut Session, out: &mut dyn W
     let text = &buf[st.start..st.end];
     let toks = tokenize(text).tokens;
     let stmt = parse(text, &toks).map_err(|e| syntax_message(buf, st.start, &e))?;
-    dispatch(&stmt, s, out).map_err(|e| error_message(&e))
+    dispatch(&stmt, s, out).map_err(|e| {
+        let mut msg = error_message(&e);
+        if lost_connection(&e) {
+            // Like psql: say so and reconnect now, but do not run the statement again (it may
+            // have run before the connection went).
+            match s.reconnect() {
+                Ok(()) => msg.push_str("\nThe connection to the server was lost; reconnected."),
+                Err(r) => msg.push_str(&format!("\nThe connection to the server was lost: {}", error_message(&r))),
+            }
+        }
+        msg
+    })
+}
+
+/// The server went away (restart, terminated backend, network): not a statement's own error.
+fn lost_connection(e: &anyhow::Error) -> bool {
+    e.chain().filter_map(|c| c.downcast_ref::<postgres::Error>()).any(|p| {
+        p.is_closed()
+            || std::error::Error::source(p).is_some_and(|s| s.is::<std::io::Error>())
+            || p.code().is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P"))
+    })
 }
 
 /// `syntax error at line L, column C: ...` with the line and a caret under the spot, like psql.

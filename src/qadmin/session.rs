@@ -44,6 +44,12 @@ impl Session {
         Ok(&mut self.client)
     }
 
+    /// Opens a new connection to the same place.
+    pub fn reconnect(&mut self) -> Result<()> {
+        self.client = open(&self.connstr)?;
+        Ok(())
+    }
+
     pub fn dbname(&self) -> String {
         self.connstr.dbname()
     }

@@ -415,7 +415,7 @@ fn interactive_session_completes_names_and_keeps_history() {
 /// On a private cluster: the sleeping statement would hold back the shared cluster's xmin,
 /// which other tests' rotations wait for.
 #[test]
-fn ctrl_c_cancels_a_running_statement_and_the_session_goes_on() {
+fn ctrl_c_cancels_a_running_statement_and_a_lost_connection_is_reopened() {
     let cluster = support::Cluster::start();
     let connstr = cluster.db("cancel");
     let home = TempDir::new("qadmin-home");
@@ -431,9 +431,14 @@ fn ctrl_c_cancels_a_running_statement_and_the_session_goes_on() {
     t.send("\x03");
     t.expect("ERROR: canceling statement due to user request");
     t.expect(prompt);
+    // A lost connection is reported and reopened; the session goes on.
+    t.send("select pg_terminate_backend(pg_backend_pid());\r");
+    t.expect("ERROR: terminating connection due to administrator command");
+    t.expect("The connection to the server was lost; reconnected.");
+    t.expect(prompt);
     t.send("select 40 + 2 as answer;\r");
     t.expect("     42");
     t.expect(prompt);
-    t.send("quit;\r");
+    t.send("\\q\r");
     assert!(t.wait().success(), "{}", t.screen());
 }
