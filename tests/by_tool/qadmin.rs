@@ -433,7 +433,8 @@ fn ctrl_c_cancels_a_running_statement_and_a_lost_connection_is_reopened() {
     t.expect(prompt);
     // A lost connection is reported and reopened; the session goes on.
     t.send("select pg_terminate_backend(pg_backend_pid());\r");
-    t.expect("ERROR: terminating connection due to administrator command");
+    // The server's FATAL message may or may not be read before the socket closes.
+    t.expect("ERROR: ");
     t.expect("The connection to the server was lost; reconnected.");
     t.expect(prompt);
     t.send("select 40 + 2 as answer;\r");
