@@ -134,13 +134,13 @@ bench_pid=$!
 max_ready=0 max_lag=0 samples=""
 while kill -0 "$bench_pid" 2>/dev/null; do
     r=$(ready); samples="$samples $r"; [ "$r" -gt "$max_ready" ] && max_ready=$r
-    l=$(psql -c "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)), 0)::bigint from pg_stat_replication")
+    l=$(psql -c "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)), 0)::bigint from pg_stat_replication where flush_lsn > '0/0'")
     [ "$l" -gt "$max_lag" ] && max_lag=$l
     sleep 1
 done
 wait "$bench_pid" || true
 lsn1=$(psql -c "select pg_current_wal_lsn()")
-end_lag=$(psql -c "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)), 0)::bigint from pg_stat_replication")
+end_lag=$(psql -c "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)), 0)::bigint from pg_stat_replication where flush_lsn > '0/0'")
 end_ready=$(ready)
 mb=$(psql -c "select round(pg_wal_lsn_diff('$lsn1', '$lsn0') / 1048576)")
 ticks=$(getconf CLK_TCK)
