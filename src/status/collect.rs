@@ -59,7 +59,7 @@ pub struct Snapshot {
     pub consumers: Vec<ConsumerStatus>,
 }
 
-/// Why a database cannot be inspected at all (monitoring's UNKNOWN).
+/// Why there is nothing to inspect: no pgq, or no such queue (monitoring's UNKNOWN).
 #[derive(Debug)]
 pub struct NoPgq(pub String);
 
@@ -145,6 +145,9 @@ pub fn collect(db: &mut impl GenericClient, queue: Option<&str>) -> Result<Snaps
             rotation_step2_pending: rot.step2_pending,
             name: q.queue_name,
         });
+    }
+    if let (Some(q), true) = (queue, queues.is_empty()) {
+        return Err(NoPgq(format!("queue {q} does not exist in database {database}")).into());
     }
     let consumers = admin::consumer_info(db, queue, None)?
         .into_iter()

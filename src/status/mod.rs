@@ -30,7 +30,7 @@ pub fn cli() -> Command {
              it) and every consumer (lag, last seen, pending events, current batch).\n\n\
              Exit status follows the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL \
              (a consumer past a --warn-*/--crit-* threshold), 3 UNKNOWN (cannot connect, pgq not \
-             installed). The first output line states the status and its reason.",
+             installed, no such --queue). The first output line states the status and its reason.",
         )
         .after_long_help(
             "The --json document is described in doc/status.md; its field names are stable.\n\n\

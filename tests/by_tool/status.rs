@@ -206,4 +206,7 @@ fn queue_option_limits_the_report() {
         v["consumers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect::<Vec<_>>(),
         ["o"]
     );
+    let (code, out) = status(&db, &["--queue", "nope"]);
+    assert_eq!(code, 3);
+    assert_eq!(out, format!("PGQ UNKNOWN: queue nope does not exist in database {}\n", db.name));
 }
