@@ -9,6 +9,8 @@ use std::sync::{Mutex, OnceLock};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
+use super::syslog::Syslog;
+
 /// Which of the original tools' line formats to write.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Style {
@@ -66,6 +68,13 @@ struct Logger {
 }
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
+/// Where messages of level info and above also go, for tools with a `syslog` setting.
+static SYSLOG: Mutex<Option<Syslog>> = Mutex::new(None);
+
+/// Also sends info, warning and error messages to syslog (None: stop).
+pub fn set_syslog(target: Option<Syslog>) {
+    *SYSLOG.lock().unwrap_or_else(|e| e.into_inner()) = target;
+}
 
 /// Installs the logger, or reconfigures it when already installed (SIGHUP, daemonizing).
 pub fn configure(settings: LogSettings) -> anyhow::Result<()> {
@@ -168,9 +177,16 @@ impl Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
+        let msg = record.args().to_string();
         let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
-        let line = format_line(sink.settings.style, record.level(), &record.args().to_string());
+        let line = format_line(sink.settings.style, record.level(), &msg);
         sink.write(&line);
+        drop(sink);
+        if record.level() <= Level::Info {
+            if let Some(s) = SYSLOG.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                s.send(record.level(), &msg);
+            }
+        }
     }
 
     fn flush(&self) {

@@ -10,3 +10,4 @@ pub mod logging;
 pub mod quoting;
 pub mod runner;
 pub mod signals;
+pub mod syslog;

@@ -19,8 +19,9 @@ use std::sync::Arc;
 use clap::Command;
 
 use crate::script::cli::{common_args, ScriptOptions};
-use crate::script::logging::Style;
+use crate::script::logging::{self, Style};
 use crate::script::runner::{self, ScriptSpec};
+use crate::script::syslog::{Syslog, DEFAULT_SOCKET};
 
 pub use settings::Settings;
 
@@ -76,6 +77,12 @@ pub fn run(_invoked_as: &str, m: &clap::ArgMatches) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if settings.syslog {
+        // The facility name was checked with the other settings.
+        if let Ok(s) = Syslog::new(&settings.syslog_ident, &settings.syslog_facility, DEFAULT_SOCKET.into()) {
+            logging::set_syslog(Some(s));
+        }
+    }
     let mut running = match runner::start(&SPEC, &opts, &cfg, log) {
         Ok(r) => r,
         Err(e) => {

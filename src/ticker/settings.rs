@@ -81,6 +81,10 @@ impl Settings {
                 )
             })?),
         };
+        let syslog_facility = cfg.get_or("syslog_facility", "daemon")?;
+        if crate::script::syslog::facility(&syslog_facility).is_none() {
+            bail!("{} [{}] syslog_facility: unknown facility '{syslog_facility}'", cfg.path().display(), cfg.section());
+        }
         let max_failures = cfg.get_int("max_reconnect_failures", Some(0))?;
         if max_failures < 0 {
             bail!("{} [{}] max_reconnect_failures: must not be negative", cfg.path().display(), cfg.section());
@@ -91,7 +95,7 @@ impl Settings {
             database_list: (!list.is_empty()).then_some(list),
             syslog: cfg.get_int("syslog", Some(1))? != 0,
             syslog_ident: cfg.get_or("syslog_ident", "pgqd")?,
-            syslog_facility: cfg.get_or("syslog_facility", "daemon")?,
+            syslog_facility,
             check_period: period("check_period", 60.0)?,
             maint_period: period("maint_period", 120.0)?,
             retry_period: period("retry_period", 30.0)?,
@@ -158,5 +162,6 @@ mod tests {
         assert!(err(&[("maint_period", "0")]).contains("must be above zero"));
         assert!(err(&[("metrics_listen", "9898")]).contains("bad address '9898'"));
         assert!(err(&[("base_connstr", "hots=x")]).contains("base_connstr"));
+        assert!(err(&[("syslog_facility", "local9")]).contains("syslog_facility: unknown facility 'local9'"));
     }
 }
