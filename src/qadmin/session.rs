@@ -81,7 +81,7 @@ impl Session {
 
     /// Fails with `queue not found` unless the queue exists.
     pub fn require_queue(&mut self, queue: &str) -> Result<()> {
-        self.require_schema("pgq", "this command")?;
+        self.require_schema("pgq", "working with queues")?;
         if !queue_exists(self.client()?, queue)? {
             bail!("queue not found: {queue}");
         }
