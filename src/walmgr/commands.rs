@@ -8,7 +8,8 @@ use anyhow::{bail, Context, Result};
 use super::config::{Role, WalConfig};
 use super::xrestore::{Restored, PAUSE_FILE};
 use super::{
-    backup, backups, init, periodic, pgconf, purge, restore, standby_backup, status, sync, xarchive, xrestore,
+    backup, backups, createslave, init, periodic, pgconf, purge, restore, standby_backup, status, sync, xarchive,
+    xrestore,
 };
 use super::{WalOptions, SPEC, USAGE};
 use crate::script::cli::ScriptOptions;
@@ -18,6 +19,7 @@ pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> E
     let master_only = ["stop", "sync", "periodic", "xarchive"];
     let slave_only = [
         "restore",
+        "createslave",
         "boot",
         "pause",
         "continue",
@@ -69,6 +71,7 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
         ("restore", _) => {
             ok(restore::restore(wc, args.first().map(String::as_str), args.get(1).map(String::as_str), o.dry_run))
         }
+        ("createslave", _) => ok(createslave::createslave(wc, o.dry_run)),
         ("boot", _) => ok(restore::boot(wc)),
         ("pause", _) => ok(touch(st.completed_wals.require_local("pause")?.join(PAUSE_FILE))),
         ("continue", _) => ok(unlink(st.completed_wals.require_local("continue")?.join(PAUSE_FILE))),

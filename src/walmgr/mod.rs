@@ -6,6 +6,7 @@ mod backup;
 mod backups;
 mod commands;
 mod config;
+mod createslave;
 mod datacopy;
 mod init;
 mod periodic;
@@ -60,6 +61,7 @@ Master commands:
 Slave commands:
   setup              create the storage directories
   restore [SET [DATADIR]]  make a standby from a backup and start it
+  createslave        make a streaming standby with pg_basebackup (primary_conninfo)
   boot               end recovery and promote the standby
   pause | continue   hold or resume WAL replay
   backup             copy the standby (stopped for the copy) into a backup set

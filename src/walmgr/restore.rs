@@ -40,8 +40,7 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
         log::info!("would restore {} into {}", source.display(), data.display());
         return Ok(());
     }
-    stop_server(wc, &data)?;
-    let old = set_aside(&data, s.backup_datadir)?;
+    let old = clear_target(wc, &data)?;
     // The only set is consumed, as walmgr3 does, unless sets are kept or one was named.
     if set.is_none() && s.keep_backups == 0 {
         log::info!("moving {} to {}", source.display(), data.display());
@@ -50,16 +49,29 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
         log::info!("copying {} to {}", source.display(), data.display());
         copy_datadir(&source, &data, true)?;
     }
+    start_standby(wc, &data, old.as_deref())
+}
+
+/// Stops what runs in `data` and moves it aside (or removes it); returns where it went.
+pub fn clear_target(wc: &WalConfig, data: &Path) -> Result<Option<PathBuf>> {
+    stop_server(wc, data)?;
+    set_aside(data, wc.slave().backup_datadir)
+}
+
+/// Turns a fresh copy in `data` into a standby of this archive and starts it: the standby's
+/// own config files from its previous directory, recovery settings, standby.signal.
+pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<()> {
+    let s = wc.slave();
     fs::create_dir_all(data.join("pg_wal/archive_status"))?;
-    fs::set_permissions(&data, fs::Permissions::from_mode(0o700))?;
-    if let Some(old) = &old {
+    fs::set_permissions(data, fs::Permissions::from_mode(0o700))?;
+    if let Some(old) = old {
         for f in OWN_CONFIGS {
             if old.join(f).is_file() {
                 fs::copy(old.join(f), data.join(f)).with_context(|| format!("carrying over {f}"))?;
             }
         }
     }
-    write_recovery_settings(wc, &data)?;
+    write_recovery_settings(wc, data)?;
     let completed = wc.storage.completed_wals.require_local("restore")?;
     let _ = fs::remove_file(completed.join(STOP_FILE));
     let _ = fs::remove_file(data.join("recovery.signal"));

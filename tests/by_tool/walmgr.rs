@@ -45,6 +45,11 @@ struct Rig {
 
 impl Rig {
     fn new(keep_backups: u32) -> Rig {
+        Rig::with(keep_backups, |_| String::new())
+    }
+
+    /// `slave_extra` gets the master and returns more lines for the slave config.
+    fn with(keep_backups: u32, slave_extra: impl Fn(&Cluster) -> String) -> Rig {
         let master = Cluster::start_with(&["archive_mode = on", "wal_keep_size = 0"]);
         let bin = master.install_binary();
         let base = master.base().to_path_buf();
@@ -74,12 +79,13 @@ impl Rig {
             format!(
                 "[walmgr]\nslave_data = {sd}\nslave_bin = {bin}\nkeep_backups = {keep_backups}\nrestore_poll = 0.1\n\
                  slave_start_cmd = {pg_ctl} -D {sd} -l {base}/standby.log -w -t 60 start -o \"-p {port} -k {base} -c listen_addresses=''\"\n\
-                 slave_stop_cmd = {pg_ctl} -D {sd} -m fast -w stop\n{storage}",
+                 slave_stop_cmd = {pg_ctl} -D {sd} -m fast -w stop\n{storage}{extra}",
                 sd = standby.display(),
                 bin = bindir().display(),
                 pg_ctl = pg_ctl.display(),
                 base = base.display(),
                 port = standby_port,
+                extra = slave_extra(&master),
             ),
         )
         .unwrap();
@@ -619,4 +625,27 @@ fn periodic_runs_once_per_interval_and_xpartialsync_writes_at_the_offset() {
     assert!(part[..1000].iter().chain(&part[1005..]).all(|b| *b == 0));
     let short = walmgr(&slave, &["xpartialsync", seg, "65530", "10", "65536"]);
     assert_eq!(short.status.code(), Some(1), "past the segment end");
+}
+
+#[test]
+fn createslave_makes_a_streaming_standby_with_the_archive_as_fallback() {
+    let rig = Rig::with(0, |m| format!("primary_conninfo = {}\n", m.connstr("postgres")));
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 10)");
+    let out = ok(rig.slave(&["createslave"]), "createslave");
+    assert!(out.contains("Streaming replication standby created successfully"), "{out}");
+    assert!(rig.standby.join("standby.signal").exists());
+    let auto = std::fs::read_to_string(rig.standby.join("postgresql.auto.conf")).unwrap();
+    assert!(auto.contains("xrestore") && auto.contains("primary_conninfo"), "{auto}");
+    // No segment switch: only streaming can bring these rows.
+    rig.sql("insert into t select generate_series(11, 20)");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(20)),
+        "standby does not stream:\n{}",
+        rig.standby_log()
+    );
+    assert_eq!(rig.sql("select count(*) from pg_stat_replication"), "1");
+    ok(rig.slave(&["boot"]), "boot");
+    assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(20));
 }
