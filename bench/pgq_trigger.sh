@@ -4,10 +4,13 @@
 # (`create extension pgq`) with our trigger functions installed over it and the C ones declared
 # again as orig.*triga, so both write through the same pgq.insert_event and only the triggers
 # differ. For each trigger, a pgbench client runs one-row UPDATE and INSERT transactions on a
-# table without trigger, with the C trigger and with ours, interleaved, RUNS times.
-# Prints `RESULT name=value unit` lines: median TPS of each and ours/original ratios.
+# table without trigger, with the C trigger and with ours, interleaved, RUNS times. As TPS on a
+# shared machine swings with other load, the same statements (CPU_TX of them, one transaction
+# each) are also sent through one psql session and the server process's own CPU time is read
+# from /proc before and after: CPU microseconds per transaction.
+# Prints `RESULT name=value unit` lines: medians of each and ours/original ratios.
 #
-#   bench/pgq_trigger.sh     env: PGBIN (PostgreSQL bin dir), BENCH_PORT, SECS, RUNS, ROWS, TRIGGERS
+#   bench/pgq_trigger.sh  env: PGBIN (PostgreSQL bin dir), BENCH_PORT, SECS, RUNS, ROWS, CPU_TX, TRIGGERS
 set -eu
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -15,6 +18,7 @@ PORT=${BENCH_PORT:-55442}
 SECS=${SECS:-5}
 RUNS=${RUNS:-5}
 ROWS=${ROWS:-100000}
+CPU_TX=${CPU_TX:-20000}
 TRIGGERS=${TRIGGERS:-logutriga sqltriga jsontriga}
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/pgq_trigger_bench.XXXXXX)
@@ -58,6 +62,27 @@ for t in none c pl; do
     printf "\\\\set v random(1, 1000000)\ninsert into i_%s (val, txt, ts) values (:v, 'some text ' || :v, now());\n" "$t" > "$dir/insert_$t.sql"
 done
 
+# the same statements as a plain SQL file, for cpu_us
+for t in none c pl; do
+    awk -v n="$CPU_TX" -v rows="$ROWS" -v t="$t" 'BEGIN { srand(1); for (i = 0; i < n; i++)
+        printf "update t_%s set val = val + 1 where id = %d;\n", t, int(rand() * rows) + 1 }' > "$dir/update_$t.cpu"
+    awk -v n="$CPU_TX" -v t="$t" 'BEGIN { srand(2); for (i = 0; i < n; i++) { v = int(rand() * 1000000);
+        printf "insert into i_%s (val, txt, ts) values (%d, %csome text %d%c, now());\n", t, v, 39, v, 39 } }' > "$dir/insert_$t.cpu"
+done
+psql <<'SQL' >/dev/null
+create function public.backend_cpu_ticks() returns bigint language sql as $$
+    select f[12]::bigint + f[13]::bigint
+      from (select string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') as f) s $$;
+SQL
+ticks=$(getconf CLK_TCK)
+
+# server CPU microseconds per transaction of the file's statements, each in its own transaction
+cpu_us() {
+    { echo "select 'start', backend_cpu_ticks();"; cat "$dir/$1.cpu"; echo "select 'end', backend_cpu_ticks();"; } |
+        psql -At | awk -F'|' -v n="$CPU_TX" -v hz="$ticks" \
+            '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f\n", ($2 - s) * 1000000 / hz / n }'
+}
+
 tps() {
     "$PGBIN/pgbench" -n -h "$dir" -p "$PORT" -U postgres -c 1 -T "$SECS" -f "$dir/$1.sql" bench 2>/dev/null |
         sed -n 's/^tps = \([0-9.]*\).*/\1/p' | cut -d. -f1
@@ -72,14 +97,23 @@ for trig in $TRIGGERS; do
              create trigger trg after insert or update or delete on i_c for each row execute procedure orig.$trig('bench');
              create trigger trg after insert or update or delete on i_pl for each row execute procedure pgq.$trig('bench');" >/dev/null
     for work in update insert; do
-        : > "$dir/none"; : > "$dir/c"; : > "$dir/pl"
+        for t in none c pl; do : > "$dir/$t"; : > "$dir/$t.cpu_us"; done
         for _ in $(seq "$RUNS"); do
-            for t in none c pl; do tps "${work}_$t" >> "$dir/$t"; done
+            for t in none c pl; do
+                tps "${work}_$t" >> "$dir/$t"
+                cpu_us "${work}_$t" >> "$dir/$t.cpu_us"
+            done
         done
         none=$(median < "$dir/none"); c=$(median < "$dir/c"); pl=$(median < "$dir/pl")
         echo "RESULT ${trig}_${work}_no_trigger=$none tps"
         echo "RESULT ${trig}_${work}_original=$c tps"
         echo "RESULT ${trig}_${work}_ours=$pl tps"
         echo "RESULT ${trig}_${work}_ours_vs_original=$(echo "$pl $c" | awk '{ printf "%.3f", $1 / $2 }') ratio"
+        none=$(median < "$dir/none.cpu_us"); c=$(median < "$dir/c.cpu_us"); pl=$(median < "$dir/pl.cpu_us")
+        echo "RESULT ${trig}_${work}_no_trigger_cpu=$none us/tx"
+        echo "RESULT ${trig}_${work}_original_cpu=$c us/tx"
+        echo "RESULT ${trig}_${work}_ours_cpu=$pl us/tx"
+        # the speed ratio the CPU cost implies: original's CPU per transaction / ours
+        echo "RESULT ${trig}_${work}_ours_vs_original_by_cpu=$(echo "$c $pl" | awk '{ printf "%.3f", $1 / $2 }') ratio"
     done
 done

@@ -1,8 +1,8 @@
 -- Per-session cache of what a pgq trigger needs to know about its table and arguments.
 --
 -- Reading the catalog on every row would cost more than the rest of the trigger, so the facts
--- are computed once per (trigger kind, table, argument list) and kept in a custom GUC of the
--- session. Any ALTER TABLE / ALTER SCHEMA / ALTER INDEX / CREATE TRIGGER in the database bumps
+-- are computed once per trigger (table and trigger name) and kept in custom GUCs of the session
+-- (see pgq._trg_setup). Any ALTER TABLE / ALTER SCHEMA / ALTER INDEX / CREATE TRIGGER in the database bumps
 -- pgq.trigger_ddl_seq through an event trigger; an entry built under another value of that
 -- sequence is rebuilt, which keeps column names, primary keys and the table name current in
 -- every session (a sequence, unlike a table, is read without a query and is not transactional).
@@ -27,9 +27,9 @@ begin
     end if;
 end $$;
 
--- Field layout of a cache entry (fields separated by chr(30)); the triggers read them with
--- split_part, which is much cheaper than parsing an array literal, and the fields a plain
--- row event needs come first, as split_part scans from the start:
+-- Field layout of a cache entry (fields separated by chr(30), read with split_part or after one
+-- string_to_array, both much cheaper than parsing an array literal); the fields a plain row
+-- event needs come first:
 --  1 trigger_ddl_seq value      2 argument list it was built from (joined by chr(31))
 --  3 'F' when the trigger can take the plain path (no SKIP, backup, deny, ignore=,
 --    expressions or magic columns; a key list exists), else '-'
@@ -41,18 +41,17 @@ end $$;
 --  9 key column positions in column order, comma separated
 -- 10 flags: S skip, B backup, D deny, X expressions, M magic columns, I ignore=, P pkey=,
 --    K key list not empty, N row_to_json gives the exact jsontriga data
--- 11 number of columns (again)
--- 12 json code per column (i int, b bool, d date, T timestamp, Z timestamptz, s string)
--- 13 equality code per column (see pgq._trg_changed)
--- 14 per column: k kept, i ignored, m magic
--- 15 key column positions (again)   16 logutriga ev_type tail
--- 17 format() string of the urlencoded row, '=' travelling with the value
--- 18 format() string of the JSON row
--- 19 format() string of the sqltriga INSERT    20 format() string of the sqltriga key condition
--- 21 quoted column names joined by chr(31)     22 type names joined by chr(31) (for code x)
--- 23 magic column positions for ev_type,ev_data,ev_extra1..4 (0 = none)
--- 24 expression query, 25 which of when,ev_type,ev_data,ev_extra1..4 it computes (y/n)
--- 26 jsontriga ev_type tail
+-- 11 json code per column (i int, b bool, d date, T timestamp, Z timestamptz, s string)
+-- 12 equality code per column (see pgq._trg_changed)
+-- 13 per column: k kept, i ignored, m magic
+-- 14 logutriga ev_type tail
+-- 15 format() string of the urlencoded row, '=' travelling with the value
+-- 16 format() string of the JSON row
+-- 17 format() string of the sqltriga INSERT    18 format() string of the sqltriga key condition
+-- 19 quoted column names joined by chr(31)     20 type names joined by chr(31) (for code x)
+-- 21 magic column positions for ev_type,ev_data,ev_extra1..4 (0 = none)
+-- 22 expression query, 23 which of when,ev_type,ev_data,ev_extra1..4 it computes (y/n)
+-- 24 jsontriga ev_type tail
 create or replace function pgq._trg_build(i_kind text, i_relid oid, i_args text[], i_argkey text)
 returns text as $$
 declare
@@ -245,9 +244,7 @@ begin
         case when v_flags ~ '[SBDXMI]' or v_flags !~ 'K' then '-' else 'F' end,
         v_queue, v_fqname, v_ncols::text, v_tails[v_k], v_fmts[v_k],
         array_to_string(v_keypos, ','),
-        v_flags, v_ncols::text, v_jcodes, v_eqcodes, v_mask,
-        array_to_string(v_keypos, ','),
-        v_tails[1], array_to_string(v_logu, '&'), v_fmts[3], v_fmts[2],
+        v_flags, v_jcodes, v_eqcodes, v_mask, v_tails[1], array_to_string(v_logu, '&'), v_fmts[3], v_fmts[2],
         array_to_string(v_where, ' and '),
         array_to_string(v_quoted, chr(31)),
         array_to_string(v_types, chr(31)),

@@ -28,7 +28,7 @@ begin
     end if;
     if i_kind = 'L' then
         v_ev[1] := substr(i_op, 1, 1) || split_part(i_info, v_sep, 7);
-        v_ev[2] := pgq._trg_urlencode_row(split_part(i_info, v_sep, 17), v_fields, v_rowtext);
+        v_ev[2] := pgq._trg_urlencode_row(split_part(i_info, v_sep, 15), v_fields, v_rowtext);
     elsif i_kind = 'S' then
         v_ev[1] := substr(i_op, 1, 1);
         if i_op = 'INSERT' then
@@ -43,13 +43,13 @@ begin
         end if;
     else
         v_ev[1] := '{"op":"' || i_op || split_part(i_info, v_sep, 7);
-        v_ev[2] := pgq._trg_json_row(split_part(i_info, v_sep, 8), split_part(i_info, v_sep, 12), v_fields);
+        v_ev[2] := pgq._trg_json_row(split_part(i_info, v_sep, 8), split_part(i_info, v_sep, 11), v_fields);
     end if;
     if i_op = 'UPDATE' and strpos(v_flags, 'B') > 0 then
         if i_kind = 'J' then
-            v_ev[4] := pgq._trg_json_row(split_part(i_info, v_sep, 8), split_part(i_info, v_sep, 12), v_old);
+            v_ev[4] := pgq._trg_json_row(split_part(i_info, v_sep, 8), split_part(i_info, v_sep, 11), v_old);
         else
-            v_ev[4] := pgq._trg_urlencode_row(split_part(i_info, v_sep, 17), v_old, i_old::text);
+            v_ev[4] := pgq._trg_urlencode_row(split_part(i_info, v_sep, 15), v_old, i_old::text);
         end if;
     end if;
     if v_flags ~ '[MX]' then

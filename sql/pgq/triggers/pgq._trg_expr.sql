@@ -27,8 +27,8 @@ create or replace function pgq._trg_apply(i_info text, i_row anyelement, i_field
 returns text[] as $$
 declare
     v_sep constant text := chr(30);
-    v_magic integer[] := string_to_array(split_part(i_info, v_sep, 23), ',')::integer[];
-    v_mask text := split_part(i_info, v_sep, 25);
+    v_magic integer[] := string_to_array(split_part(i_info, v_sep, 21), ',')::integer[];
+    v_mask text := split_part(i_info, v_sep, 23);
     v_res text[];
     v_ev text[] := i_ev;
     v_i integer;
@@ -42,7 +42,7 @@ begin
     if v_mask = '' then
         return v_ev;
     end if;
-    execute split_part(i_info, v_sep, 24) into v_res using i_row;
+    execute split_part(i_info, v_sep, 22) into v_res using i_row;
     if substr(v_mask, 1, 1) = 'y' then
         if v_res[1] <> '16' then
             raise exception 'when= query result must be boolean, got=%', v_res[1];

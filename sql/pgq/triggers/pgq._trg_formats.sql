@@ -83,12 +83,12 @@ declare
     v_sep constant text := chr(30);
     v_pos integer;
 begin
-    foreach v_pos in array string_to_array(split_part(i_info, v_sep, 15), ',')::integer[] loop
+    foreach v_pos in array string_to_array(split_part(i_info, v_sep, 9), ',')::integer[] loop
         if i_old[v_pos] is null then
             raise exception 'logtriga: Unexpected NULL key value';
         end if;
     end loop;
-    return format(split_part(i_info, v_sep, 20), variadic i_old);
+    return format(split_part(i_info, v_sep, 18), variadic i_old);
 end;
 $$ language plpgsql immutable;
 
@@ -99,9 +99,9 @@ create or replace function pgq._trg_sql_update(i_info text, i_old text[], i_new 
 returns text as $$
 declare
     v_sep constant text := chr(30);
-    v_eq text := split_part(i_info, v_sep, 13);
-    v_mask text := split_part(i_info, v_sep, 14);
-    v_names text[] := string_to_array(split_part(i_info, v_sep, 21), chr(31));
+    v_eq text := split_part(i_info, v_sep, 12);
+    v_mask text := split_part(i_info, v_sep, 13);
+    v_names text[] := string_to_array(split_part(i_info, v_sep, 19), chr(31));
     v_types text[];
     v_set text[] := '{}';
     v_ignored boolean := false;
@@ -111,7 +111,7 @@ declare
 begin
     for v_i in 1 .. length(v_mask) loop
         if i_old[v_i] is distinct from i_new[v_i] then
-            v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 22), chr(31)));
+            v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 20), chr(31)));
             if pgq._trg_changed(substr(v_eq, v_i, 1), v_types[v_i], i_old[v_i], i_new[v_i]) then
                 if substr(v_mask, v_i, 1) = 'k' then
                     v_set := v_set || (v_names[v_i] || '=' || coalesce(quote_literal(i_new[v_i]), 'NULL'));
@@ -125,7 +125,7 @@ begin
         if v_ignored then
             return null;
         end if;
-        v_key := nullif(split_part(split_part(i_info, v_sep, 15), ',', 1), '')::integer;
+        v_key := nullif(split_part(split_part(i_info, v_sep, 9), ',', 1), '')::integer;
         v_set := array[v_names[v_key] || '=' || quote_literal(i_old[v_key])];
     end if;
     return array_to_string(v_set, ',') || ' where ' || v_where;

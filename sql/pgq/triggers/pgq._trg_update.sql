@@ -5,7 +5,7 @@ create or replace function pgq._trg_update_check(i_info text, i_old text[], i_ne
 returns boolean as $$
 declare
     v_sep constant text := chr(30);
-    v_eq text := split_part(i_info, v_sep, 13);
+    v_eq text := split_part(i_info, v_sep, 12);
     v_mask text;
     v_types text[];
     v_pos integer;
@@ -15,9 +15,9 @@ begin
     if i_old = i_new then
         return true;
     end if;
-    foreach v_pos in array string_to_array(split_part(i_info, v_sep, 15), ',')::integer[] loop
+    foreach v_pos in array string_to_array(split_part(i_info, v_sep, 9), ',')::integer[] loop
         if i_old[v_pos] is distinct from i_new[v_pos] then
-            v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 22), chr(31)));
+            v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 20), chr(31)));
             if pgq._trg_changed(substr(v_eq, v_pos, 1), v_types[v_pos], i_old[v_pos], i_new[v_pos]) then
                 raise exception 'primary key update not allowed';
             end if;
@@ -26,8 +26,8 @@ begin
     if strpos(split_part(i_info, v_sep, 10), 'I') = 0 then
         return true;
     end if;
-    v_mask := split_part(i_info, v_sep, 14);
-    v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 22), chr(31)));
+    v_mask := split_part(i_info, v_sep, 13);
+    v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 20), chr(31)));
     for v_pos in 1 .. length(v_mask) loop
         if i_old[v_pos] is distinct from i_new[v_pos]
            and pgq._trg_changed(substr(v_eq, v_pos, 1), v_types[v_pos], i_old[v_pos], i_new[v_pos])

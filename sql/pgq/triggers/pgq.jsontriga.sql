@@ -50,18 +50,18 @@ begin
             end if;
         end if;
         if strpos(v_info[10], 'N') = 0 then
-            v_data := pgq._trg_json_row(v_info[8], split_part(current_setting(v_key || 'x'), chr(30), 12),
+            v_data := pgq._trg_json_row(v_info[8], split_part(current_setting(v_key || 'x'), chr(30), 11),
                                         pgq._trg_fields(v_row, v_info[6]::integer));
         elsif TG_OP = 'DELETE' then
             v_data := row_to_json(OLD)::text;
         else
             v_data := row_to_json(NEW)::text;
         end if;
-        v_ev := array['{"op":"' || TG_OP || v_info[7], v_data, v_info[5], null, null, null];
+        v_ev_id := pgq.insert_event(v_info[4], '{"op":"' || TG_OP || v_info[7], v_data, v_info[5], null, null, null);
     end if;
 
+    -- (insert_event is called by assignment: a simple expression, much cheaper than PERFORM's query)
     if v_ev is not null then
-        -- an assignment is evaluated as a simple expression, much cheaper than PERFORM's query
         v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;
     if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then

@@ -72,14 +72,14 @@ begin
             -- a NULL left a bare 'name=' (no value encodes to '' on this path)
             v_data := left(replace(format(v_info[8], variadic v_vals) || '&', '=&', '&'), -1);
         else
-            v_data := pgq._trg_urlencode_row(split_part(current_setting(v_key || 'x'), chr(30), 17),
+            v_data := pgq._trg_urlencode_row(split_part(current_setting(v_key || 'x'), chr(30), 15),
                                              pgq._trg_fields(v_row, v_info[6]::integer), v_row);
         end if;
-        v_ev := array[substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5], null, null, null];
+        v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5], null, null, null);
     end if;
 
+    -- (insert_event is called by assignment: a simple expression, much cheaper than PERFORM's query)
     if v_ev is not null then
-        -- an assignment is evaluated as a simple expression, much cheaper than PERFORM's query
         v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;
     if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then
