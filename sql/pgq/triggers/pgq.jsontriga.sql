@@ -57,10 +57,11 @@ begin
         else
             v_data := row_to_json(NEW)::text;
         end if;
-        v_ev_id := pgq.insert_event(v_info[4], '{"op":"' || TG_OP || v_info[7], v_data, v_info[5], null, null, null);
+        -- an assignment is a simple expression, much cheaper than PERFORM's query
+        v_ev_id := pgq.insert_event(v_info[4], '{"op":"' || TG_OP || v_info[7], v_data, v_info[5],
+                                    null, null, null);
     end if;
 
-    -- (insert_event is called by assignment: a simple expression, much cheaper than PERFORM's query)
     if v_ev is not null then
         v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;

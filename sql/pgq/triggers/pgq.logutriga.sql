@@ -7,6 +7,8 @@
 -- table facts, no options, ordinary row text -- is handled inline, with string functions rather
 -- than helper calls or regular expressions where it can; the same prologue appears in sqltriga
 -- and jsontriga for that reason. Everything else goes through pgq._trg_setup / pgq._trg_event.
+-- PL/pgSQL prepares each expression it evaluates again in every transaction, so in one-row
+-- transactions the number of function calls on this path is what costs; keep it small.
 create or replace function pgq.logutriga()
 returns trigger as $$
 declare
@@ -75,10 +77,11 @@ begin
             v_data := pgq._trg_urlencode_row(split_part(current_setting(v_key || 'x'), chr(30), 15),
                                              pgq._trg_fields(v_row, v_info[6]::integer), v_row);
         end if;
-        v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5], null, null, null);
+        -- an assignment is a simple expression, much cheaper than PERFORM's query
+        v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5],
+                                    null, null, null);
     end if;
 
-    -- (insert_event is called by assignment: a simple expression, much cheaper than PERFORM's query)
     if v_ev is not null then
         v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;

@@ -70,11 +70,12 @@ begin
                                           pgq._trg_fields(v_row, v_info[6]::integer));
         end if;
         if v_data is not null then
-            v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1), v_data, v_info[5], null, null, null);
+            -- an assignment is a simple expression, much cheaper than PERFORM's query
+            v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1), v_data, v_info[5],
+                                        null, null, null);
         end if;
     end if;
 
-    -- (insert_event is called by assignment: a simple expression, much cheaper than PERFORM's query)
     if v_ev is not null then
         v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
     end if;
