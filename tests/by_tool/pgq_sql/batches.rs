@@ -42,9 +42,12 @@ fn burn_txids(db: &Db, n: usize) {
 #[test]
 fn transaction_open_across_ticks_is_delivered_once_after_commit() {
     // near: the long transaction's txid lies just below the next batch's range (the range is
-    // widened); far: more than 100 txids below (it is listed explicitly)
+    // widened); far: more than 100 txids below (it is listed explicitly). Txid distances are
+    // cluster-wide, so other tests must not be spending txids meanwhile: a private cluster.
+    let cluster = crate::support::Cluster::start();
     for burn in [0, 150] {
-        let db = pgq_db();
+        let db = Db::in_cluster(&cluster);
+        db.install(&["pgq"]);
         db.psql("select pgq.create_queue('q'); select pgq.register_consumer('q', 'c')");
         let mut long = db.client();
         long.batch_execute("begin; select pgq.insert_event('q', 'long', '1')").unwrap();
