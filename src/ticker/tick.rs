@@ -118,7 +118,7 @@ fn next_slot(started: Instant, period: Duration) -> Instant {
 
 async fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> Result<Step, Fail> {
     if conn.is_none() {
-        let client = ctx.connect().await.map_err(Fail::Connect)?;
+        let client = ctx.connect("pgqd").await.map_err(Fail::Connect)?;
         match check_pgq(ctx, &client, version).await.map_err(Fail::Query)? {
             true => {
                 let ticker = prepare_ticker(ctx, &client).await.map_err(|e| Fail::Query(e.into()))?;

@@ -65,9 +65,10 @@ impl DbCtx {
     /// Opens a connection to this database; its messages are driven by a task of its own.
     /// Server notices (pgq's "Dubious PgQ state" warnings and the like) go to the debug log,
     /// as the C pgqd does not print them.
-    pub async fn connect(&self) -> Result<tokio_postgres::Client> {
+    /// `application_name` tells the ticker's session (`pgqd`) from maintenance (`pgqd maint`).
+    pub async fn connect(&self, application_name: &str) -> Result<tokio_postgres::Client> {
         let connstr = self.shared.settings().connstr(&self.name);
-        let cfg = async_config(&connstr.to_config("pgqd")?);
+        let cfg = async_config(&connstr.to_config(application_name)?);
         let (client, mut connection) =
             cfg.connect(NoTls).await.with_context(|| format!("cannot connect to '{connstr}'"))?;
         let label = self.label.clone();

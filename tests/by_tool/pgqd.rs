@@ -586,3 +586,56 @@ fn metrics_listen_on_a_busy_address_fails_the_start() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains(&format!("metrics_listen: cannot listen on {addr}")), "{:?}", text(&out));
 }
+
+fn pgqd_backend(db: &Db) -> Option<i32> {
+    db.client()
+        .query_opt(
+            "select pid from pg_stat_activity where application_name = 'pgqd' and datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.get(0))
+}
+
+#[test]
+fn recycles_the_connection_after_connection_lifetime() {
+    let db = shared_db_with_queue(Pgq::Original);
+    let p = Pgqd::start(&[
+        ("base_connstr", base_connstr(&db)),
+        ("database_list", db.name.clone()),
+        ("ticker_period", "0.1".into()),
+        ("maint_period", "600".into()),
+        ("retry_period", "600".into()),
+        ("connection_lifetime", "1".into()),
+    ]);
+    let mut first = None;
+    assert!(wait_for(10.0, || {
+        first = pgqd_backend(&db);
+        first.is_some()
+    }));
+    assert!(wait_for(20.0, || pgqd_backend(&db).is_some_and(|pid| Some(pid) != first)), "{}", p.log());
+    assert!(ticks_advance(|| Some(db.client()), 3, 20.0), "{}", p.log());
+}
+
+#[test]
+fn a_database_refusing_connections_is_reported_and_served_again() {
+    let db = shared_db_with_queue(Pgq::Original);
+    let p = Pgqd::start(&[
+        ("base_connstr", base_connstr(&db)),
+        ("database_list", db.name.clone()),
+        ("ticker_period", "0.1".into()),
+    ]);
+    assert!(ticks_advance(|| Some(db.client()), 3, 20.0), "{}", p.log());
+    let admin = || db.cluster().client("postgres");
+    admin().batch_execute(&format!("alter database \"{}\" allow_connections false", db.name)).unwrap();
+    admin()
+        .execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'pgqd' and datname = $1",
+            &[&db.name],
+        )
+        .unwrap();
+    p.wait_log("is not currently accepting connections", 20.0);
+    admin().batch_execute(&format!("alter database \"{}\" allow_connections true", db.name)).unwrap();
+    assert!(ticks_advance(|| Some(db.client()), 3, 20.0), "served again:\n{}", p.log());
+    assert_eq!(p.log().matches("is not currently accepting connections").count(), 1, "logged once:\n{}", p.log());
+}
