@@ -210,6 +210,73 @@ update rt set b = 'x' where id = 2;
     );
 }
 
+/// Options on the other two triggers and rows that leave the plain path: pkey= on a table
+/// without primary key, values with commas, quotes, empty strings and control characters,
+/// backup in sqltriga (urlencoded) and jsontriga (JSON), TRUNCATE in sqltriga, magic columns
+/// with jsontriga and sqltriga, SKIP in sqltriga.
+#[test]
+fn other_triggers_and_unusual_rows_match_the_original() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+select pgq.create_queue('q');
+create table np (id int, txt text, val numeric);
+create trigger a after insert or update or delete on np for each row execute procedure pgq.logutriga('q', 'pkey=txt,id');
+create trigger b after insert or update or delete on np for each row execute procedure pgq.sqltriga('q', 'pkey=txt,id', 'backup');
+create trigger c after insert or update or delete on np for each row execute procedure pgq.jsontriga('q', 'pkey=txt,id', 'backup');
+insert into np values (1, 'a,b "c"', 1.5), (2, '', null);
+update np set val = 2.50 where id = 1;
+update np set val = 1.5 where id = 1;
+delete from np where id = 2;
+create table tr (id int primary key);
+create trigger a after truncate on tr for each statement execute procedure pgq.sqltriga('q');
+truncate tr;
+create table mj (id int primary key, v text, _pgq_ev_type text, _pgq_ev_extra2 text);
+create trigger a after insert or delete on mj for each row execute procedure pgq.jsontriga('q');
+create trigger b after insert or delete on mj for each row execute procedure pgq.sqltriga('q', 'ev_extra4=v || ''!''');
+insert into mj values (1, 'x', 'mt', 'm2');
+delete from mj;
+create table bf (id int primary key, v text);
+create trigger a before insert or update or delete on bf for each row execute procedure pgq.sqltriga('q', 'SKIP');
+insert into bf values (1, 'skipped');
+create table ctl (id int primary key, v text);
+create trigger a after insert on ctl for each row execute procedure pgq.logutriga('q');
+insert into ctl values (1, E'x\x01y'), (2, E'\x02'), (3, E'tab\there');
+"#,
+    );
+    assert_eq!(db.psql("select count(*) from bf"), "0", "SKIP suppresses the row");
+    assert_events(
+        &db,
+        &[
+            "I:txt,id|id=1&txt=a%2cb+%22c%22&val=1.5|public.np|<null>|<null>|<null>",
+            "I|(id,txt,val) values ('1','a,b \"c\"','1.5')|public.np|<null>|<null>|<null>",
+            "{\"op\":\"INSERT\",\"table\":[\"public\",\"np\"],\"pkey\":[\"txt\",\"id\"]}|{\"id\":1,\"txt\":\"a,b \\\"c\\\"\",\"val\":\"1.5\"}|public.np|<null>|<null>|<null>",
+            "I:txt,id|id=2&txt=&val|public.np|<null>|<null>|<null>",
+            "I|(id,txt,val) values ('2','',null)|public.np|<null>|<null>|<null>",
+            "{\"op\":\"INSERT\",\"table\":[\"public\",\"np\"],\"pkey\":[\"txt\",\"id\"]}|{\"id\":2,\"txt\":\"\",\"val\":null}|public.np|<null>|<null>|<null>",
+            "U:txt,id|id=1&txt=a%2cb+%22c%22&val=2.50|public.np|<null>|<null>|<null>",
+            "U|val='2.50' where id='1' and txt='a,b \"c\"'|public.np|id=1&txt=a%2cb+%22c%22&val=1.5|<null>|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"np\"],\"pkey\":[\"txt\",\"id\"]}|{\"id\":1,\"txt\":\"a,b \\\"c\\\"\",\"val\":\"2.50\"}|public.np|{\"id\":1,\"txt\":\"a,b \\\"c\\\"\",\"val\":\"1.5\"}|<null>|<null>",
+            "U:txt,id|id=1&txt=a%2cb+%22c%22&val=1.5|public.np|<null>|<null>|<null>",
+            "U|val='1.5' where id='1' and txt='a,b \"c\"'|public.np|id=1&txt=a%2cb+%22c%22&val=2.50|<null>|<null>",
+            "{\"op\":\"UPDATE\",\"table\":[\"public\",\"np\"],\"pkey\":[\"txt\",\"id\"]}|{\"id\":1,\"txt\":\"a,b \\\"c\\\"\",\"val\":\"1.5\"}|public.np|{\"id\":1,\"txt\":\"a,b \\\"c\\\"\",\"val\":\"2.50\"}|<null>|<null>",
+            "D:txt,id|id=2&txt=&val|public.np|<null>|<null>|<null>",
+            "D|id='2' and txt=''|public.np|<null>|<null>|<null>",
+            "{\"op\":\"DELETE\",\"table\":[\"public\",\"np\"],\"pkey\":[\"txt\",\"id\"]}|{\"id\":2,\"txt\":\"\",\"val\":null}|public.np|<null>|<null>|<null>",
+            "R||public.tr|<null>|<null>|<null>",
+            "mt|{\"id\":1,\"v\":\"x\"}|public.mj|m2|<null>|<null>",
+            "mt|(id,v) values ('1','x')|public.mj|m2|<null>|x!",
+            "mt|{\"id\":1,\"v\":\"x\"}|public.mj|m2|<null>|<null>",
+            "mt|id='1'|public.mj|m2|<null>|x!",
+            "I|(id,v) values ('1','skipped')|public.bf|<null>|<null>|<null>",
+            "I:id|id=1&v=x%01y|public.ctl|<null>|<null>|<null>",
+            "I:id|id=2&v=%02|public.ctl|<null>|<null>|<null>",
+            "I:id|id=3&v=tab%09here|public.ctl|<null>|<null>|<null>",
+        ],
+    );
+}
+
 fn error_of(db: &Db, sql: &str) -> String {
     let out = db.psql_raw(sql);
     assert!(!out.status.success(), "expected failure: {sql}");
