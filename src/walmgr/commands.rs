@@ -8,15 +8,15 @@ use anyhow::{bail, Context, Result};
 use super::config::{Role, WalConfig};
 use super::xrestore::{Restored, PAUSE_FILE};
 use super::{
-    backup, backups, createslave, init, periodic, pgconf, purge, restore, standby_backup, status, sync, xarchive,
-    xrestore,
+    backup, backups, createslave, init, periodic, pgconf, purge, restore, standby_backup, status, sync, synch,
+    xarchive, xrestore,
 };
 use super::{WalOptions, SPEC, USAGE};
 use crate::script::cli::ScriptOptions;
 use crate::script::runner;
 
 pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> ExitCode {
-    let master_only = ["stop", "sync", "periodic", "xarchive"];
+    let master_only = ["stop", "sync", "periodic", "synch-standby", "xarchive"];
     let slave_only = [
         "restore",
         "createslave",
@@ -66,6 +66,7 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
         ("backup", Role::Slave) => ok(standby_backup::slave_backup(wc, o.dry_run)),
         ("sync", _) => ok(sync::sync_once(wc)),
         ("periodic", _) => ok(periodic::periodic(wc.master())),
+        ("synch-standby", _) => ok(synch::synch_standby(wc, arg(args, 0, "NAMES")?, o.dry_run)),
         ("listbackups", _) => ok(status::listbackups(wc, o.json)),
         ("status", _) => status::status(wc, o),
         ("restore", _) => {

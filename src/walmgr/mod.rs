@@ -17,6 +17,7 @@ mod standby_backup;
 mod status;
 mod store;
 mod sync;
+mod synch;
 mod transfer;
 mod walname;
 mod xarchive;
@@ -55,6 +56,7 @@ Master commands:
   sync               copy the WAL segment being written to the slave (once)
   syncdaemon         run sync every loop_delay seconds (use -d)
   periodic           run periodic_command if command_interval has passed
+  synch-standby NAMES  set synchronous_standby_names ('' = off) if a listed standby is connected
   listbackups        list backup sets
   status             archive state with monitoring exit codes
 

@@ -22,7 +22,7 @@ pub fn setup(wc: &WalConfig, dry_run: bool) -> Result<()> {
     if level != "logical" {
         want.push(("wal_level", "replica".into()));
     }
-    apply(m, &want, dry_run)?;
+    write_params(m, &want, dry_run)?;
     let restart = match &live {
         Some((mode, level)) => mode == "off" || level == "minimal",
         None => false,
@@ -34,12 +34,12 @@ pub fn stop(wc: &WalConfig, dry_run: bool) -> Result<()> {
     let m = wc.master();
     let live = live_settings(m);
     if m.master_restart_cmd.is_some() {
-        apply(m, &[("archive_mode", "off".into()), ("archive_command", String::new())], dry_run)?;
+        write_params(m, &[("archive_mode", "off".into()), ("archive_command", String::new())], dry_run)?;
         finish(m, true, dry_run, "disable archiving")?;
     } else {
         // Without a restart archive_mode stays on: an archive_command that succeeds keeps
         // pg_wal from filling up, as walmgr3 did.
-        apply(m, &[("archive_mode", "off".into()), ("archive_command", "/bin/true".into())], dry_run)?;
+        write_params(m, &[("archive_mode", "off".into()), ("archive_command", "/bin/true".into())], dry_run)?;
         finish(m, live.is_some_and(|(mode, _)| mode != "off"), dry_run, "disable archiving")?;
     }
     if let Some(pidfile) = stop_pidfile(wc)? {
@@ -68,7 +68,7 @@ fn live_settings(m: &MasterSettings) -> Option<(String, String)> {
     Some((row.get(0), row.get(1)))
 }
 
-fn apply(m: &MasterSettings, params: &[(&str, String)], dry_run: bool) -> Result<()> {
+pub fn write_params(m: &MasterSettings, params: &[(&str, String)], dry_run: bool) -> Result<()> {
     let path = &m.master_config;
     let mut text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     for (name, value) in params {
@@ -106,7 +106,7 @@ fn finish(m: &MasterSettings, needs_restart: bool, dry_run: bool, what: &str) ->
     }
 }
 
-fn reload(m: &MasterSettings) {
+pub fn reload(m: &MasterSettings) {
     match db::connect_str(&m.master_db, "walmgr").and_then(|mut c| Ok(c.execute("select pg_reload_conf()", &[])?)) {
         Ok(_) => log::info!("configuration reloaded"),
         Err(e) => log::warn!("cannot reload the server configuration: {}", db::anyhow_text(&e)),

@@ -628,8 +628,8 @@ fn periodic_runs_once_per_interval_and_xpartialsync_writes_at_the_offset() {
 }
 
 #[test]
-fn createslave_makes_a_streaming_standby_with_the_archive_as_fallback() {
-    let rig = Rig::with(0, |m| format!("primary_conninfo = {}\n", m.connstr("postgres")));
+fn createslave_makes_a_streaming_standby_and_synch_standby_makes_it_synchronous() {
+    let rig = Rig::with(0, |m| format!("primary_conninfo = {} application_name=standby1\n", m.connstr("postgres")));
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 10)");
     let out = ok(rig.slave(&["createslave"]), "createslave");
@@ -645,7 +645,20 @@ fn createslave_makes_a_streaming_standby_with_the_archive_as_fallback() {
         rig.standby_log()
     );
     assert_eq!(rig.sql("select count(*) from pg_stat_replication"), "1");
+
+    // synch-standby only enables what a connected standby can satisfy.
+    let out = rig.run(&["synch-standby", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("At least one slave must be available"), "{:?}", text(&out));
+    ok(rig.run(&["synch-standby", "FIRST 1 (standby1, other)"]), "synch-standby");
+    assert!(wait_for(10.0, || rig.sql("show synchronous_standby_names") == "FIRST 1 (standby1, other)"));
+    rig.sql("insert into t values (21)");
+    assert!(wait_for(10.0, || rig.sql("select sync_state from pg_stat_replication") == "sync"));
+    ok(rig.run(&["synch-standby", ""]), "synch-standby off");
+    assert!(wait_for(10.0, || rig.sql("show synchronous_standby_names").is_empty()));
+    assert!(wait_for(30.0, || rig.standby_query("select count(*) from t") == Some(21)));
+
     ok(rig.slave(&["boot"]), "boot");
     assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
-    assert_eq!(rig.standby_query("select count(*) from t"), Some(20));
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(21));
 }
