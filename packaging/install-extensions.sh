@@ -42,13 +42,16 @@ for m in pgq pgq_coop pgq_ext; do
     for t in $(config_tables "$m"); do
       echo "select pg_catalog.pg_extension_config_dump('$t', '');"
     done
-  } >"$script"
+  } >"$script.tmp.$$"
+  # Each file appears whole (rename), as a server may be reading the directory meanwhile.
   for old in $(old_versions "$m"); do
-    cp "$script" "$extdir/$m--$old--$version.sql"
+    cp "$script.tmp.$$" "$extdir/$m--$old--$version.sql.tmp.$$"
+    mv "$extdir/$m--$old--$version.sql.tmp.$$" "$extdir/$m--$old--$version.sql"
   done
+  mv "$script.tmp.$$" "$script"
   requires=""
   [ "$m" = pgq_coop ] && requires="requires = 'pgq'"
-  cat >"$extdir/$m.control" <<CONTROL
+  cat >"$extdir/$m.control.tmp.$$" <<CONTROL
 # $m extension (skytools: PL/pgSQL, no C)
 comment = '$m $version from skytools'
 default_version = '$version'
@@ -57,4 +60,5 @@ superuser = false
 schema = 'pg_catalog'
 $requires
 CONTROL
+  mv "$extdir/$m.control.tmp.$$" "$extdir/$m.control"
 done
