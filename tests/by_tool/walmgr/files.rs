@@ -1,0 +1,270 @@
+//! walmgr on plain directories, without a server: xarchive's no-overwrite rule over both
+//! transfers, xrestore with checksums, PAUSE and STOP, the backup lock, status exit codes,
+//! periodic, xpartialsync, --init-master / --init-slave, and bad configs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::ok;
+use crate::support::{self, text, TempDir};
+
+/// A master config with local storage and a fake data directory: enough for xarchive.
+fn fake_master(dir: &TempDir, extra: &str) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(data.join("pg_wal/archive_status")).unwrap();
+    std::fs::create_dir_all(dir.join("arch")).unwrap();
+    let ini = dir.join("wal-master.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[walmgr]\nmaster_data = {}\ncompleted_wals = {}\npartial_wals = {}/partial\nfull_backup = {}/data.master\n{extra}",
+            data.display(),
+            dir.join("arch").display(),
+            dir.path.display(),
+            dir.path.display()
+        ),
+    )
+    .unwrap();
+    ini
+}
+
+fn xarchive(ini: &Path, name: &str) -> Output {
+    support::skytools("walmgr").arg(ini).args(["xarchive", &format!("pg_wal/{name}"), name]).output().unwrap()
+}
+
+#[test]
+fn xarchive_accepts_an_identical_copy_and_refuses_a_different_one() {
+    for transfer in ["copy", "rsync"] {
+        let dir = TempDir::new("walmgr-x");
+        let ini = fake_master(&dir, &format!("transfer = {transfer}\n"));
+        let seg = "000000010000000000000007";
+        let wal = dir.join("data/pg_wal").join(seg);
+        std::fs::write(&wal, vec![7u8; 1 << 20]).unwrap();
+        ok(xarchive(&ini, seg), "xarchive");
+        ok(xarchive(&ini, seg), "xarchive of an identical file");
+        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), vec![7u8; 1 << 20]);
+        let sum = std::fs::read_to_string(dir.join("arch").join(format!("{seg}.sum"))).unwrap();
+        assert!(sum.starts_with("crc32c=") && sum.contains("size=1048576"), "{sum}");
+
+        std::fs::write(&wal, vec![8u8; 1 << 20]).unwrap();
+        let out = xarchive(&ini, seg);
+        let code = out.status.code().unwrap();
+        assert!(code != 0 && code < 126, "must fail with a code PostgreSQL retries: {code}");
+        assert!(text(&out).1.contains("not overwriting"), "{}", text(&out).1);
+        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), vec![7u8; 1 << 20], "{transfer}");
+        let names: Vec<String> = std::fs::read_dir(dir.join("arch"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into())
+            .collect();
+        assert_eq!(names.len(), 2, "{transfer}: only the file and its checksum: {names:?}");
+        assert_eq!(std::fs::read_to_string(dir.join("data/.walshipping.last")).unwrap().trim(), seg);
+    }
+}
+
+#[test]
+fn status_exit_codes_follow_the_archive_backlog() {
+    let dir = TempDir::new("walmgr-status");
+    let ini = fake_master(&dir, "");
+    let status = |args: &[&str]| support::skytools("walmgr").arg(&ini).arg("status").args(args).output().unwrap();
+    assert_eq!(status(&[]).status.code(), Some(0));
+    let ready = dir.join("data/pg_wal/archive_status/000000010000000000000003.ready");
+    std::fs::write(&ready, b"").unwrap();
+    assert!(Command::new("touch").args(["-d", "10 minutes ago"]).arg(&ready).status().unwrap().success());
+    let out = status(&["--json", "--warning", "60", "--critical", "3600"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(text(&out).0.contains("\"ready_count\": 1") && text(&out).0.contains("\"status\": \"WARNING\""));
+    assert_eq!(status(&["--warning", "60", "--critical", "300"]).status.code(), Some(2));
+    std::fs::remove_dir_all(dir.join("data/pg_wal")).unwrap();
+    let out = status(&[]);
+    assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+    assert!(text(&out).0.starts_with("WALMGR UNKNOWN"));
+}
+
+#[test]
+fn bad_configs_and_wrong_commands_fail_clearly() {
+    let dir = TempDir::new("walmgr-bad");
+    let run = |ini: &str, args: &[&str]| {
+        let p = dir.join("bad.ini");
+        std::fs::write(&p, ini).unwrap();
+        let out = support::skytools("walmgr3").arg(&p).args(args).output().unwrap();
+        (out.status.code(), text(&out).1)
+    };
+    let (code, err) = run("[walmgr]\nwalmgr_data = /tmp/x\n", &["xrestore", "000000010000000000000001", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("neither master_data nor slave_data"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\ntransfer = scp\n", &["xarchive", "a", "b"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("transfer") && err.contains("scp"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\ncompleted_wals = host:\n", &["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("host:"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\n", &["xrestore", "000000010000000000000001", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Action not available on current node."), "{err}");
+    let (code, err) = run("[walmgr]\nslave_data = /tmp/x\nkeep_backups = many\n", &["xrotate"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("keep_backups"), "{err}");
+    let (code, err) = run("[walmgr]\nslave_data = /tmp/x\n", &["frobnicate"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown command 'frobnicate'"), "{err}");
+    let (code, err) = run("[other]\nslave_data = /tmp/x\n", &["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no section 'walmgr'"), "{err}");
+    let out = support::skytools("walmgr").arg(dir.join("missing.ini")).arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("missing.ini"));
+}
+
+/// A slave config with local storage and a data directory that is a standby.
+fn fake_slave(dir: &TempDir) -> PathBuf {
+    for d in ["standby/pg_wal", "store/logs.complete", "store/logs.partial"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::write(dir.join("standby/standby.signal"), b"").unwrap();
+    let ini = dir.join("wal-slave.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[walmgr]\nslave_data = {}\nwalmgr_data = {}\ncompleted_wals = %(walmgr_data)s/logs.complete\n\
+             partial_wals = %(walmgr_data)s/logs.partial\nfull_backup = %(walmgr_data)s/data.master\n",
+            dir.join("standby").display(),
+            dir.join("store").display()
+        ),
+    )
+    .unwrap();
+    ini
+}
+
+#[test]
+fn xrestore_verifies_checksums_and_follows_pause_and_stop() {
+    let dir = TempDir::new("walmgr-xr");
+    let ini = fake_slave(&dir);
+    let master = fake_master(&dir, &format!("completed_wals = {}\n", dir.join("store/logs.complete").display()));
+    let walmgr = |ini: &Path, args: &[&str]| support::skytools("walmgr").arg(ini).args(args).output().unwrap();
+    let restored = dir.join("standby/pg_wal/RECOVERYXLOG");
+    let seg = "000000010000000000000005";
+    let next = "000000010000000000000006";
+
+    std::fs::write(dir.join("data/pg_wal").join(seg), vec![5u8; 65536]).unwrap();
+    ok(xarchive(&master, seg), "xarchive");
+    std::fs::write(dir.join("store/logs.partial").join(seg), b"older partial copy").unwrap();
+    ok(walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG", "000000010000000000000004"]), "xrestore");
+    assert_eq!(std::fs::read(&restored).unwrap(), vec![5u8; 65536]);
+    assert!(!dir.join("store/logs.partial").join(seg).exists(), "partial copy of a complete segment pruned");
+    let progress = std::fs::read_to_string(dir.join("store/logs.complete/LAST_RESTORED")).unwrap();
+    assert_eq!(progress.trim(), format!("{seg} 000000010000000000000004"));
+
+    // Missing: not found at once (the standby asks again), exit 1.
+    assert_eq!(walmgr(&ini, &["xrestore", next, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
+    // Paused: even an archived segment is held back.
+    ok(walmgr(&ini, &["pause"]), "pause");
+    std::fs::remove_file(&restored).unwrap();
+    assert_eq!(walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
+    assert!(!restored.exists());
+    ok(walmgr(&ini, &["continue"]), "continue");
+    // After boot's STOP file the partial copy of a missing segment is handed over.
+    std::fs::write(dir.join("store/logs.partial").join(next), b"partial").unwrap();
+    assert_eq!(walmgr(&ini, &["xrestore", next, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
+    std::fs::write(dir.join("store/logs.complete/STOP"), b"").unwrap();
+    ok(walmgr(&ini, &["xrestore", next, "pg_wal/RECOVERYXLOG"]), "xrestore from partial");
+    assert_eq!(std::fs::read(&restored).unwrap(), b"partial");
+
+    // A damaged archive file fails and leaves nothing behind.
+    std::fs::write(dir.join("store/logs.complete").join(seg), vec![6u8; 65536]).unwrap();
+    let out = walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("fails its checksum"), "{}", text(&out).1);
+    assert!(!restored.exists());
+
+    // Backup lock: taken, held by a live process, released.
+    ok(walmgr(&ini, &["xlock", &std::process::id().to_string()]), "xlock");
+    let out = walmgr(&ini, &["xlock", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out).0.trim(), std::process::id().to_string());
+    ok(walmgr(&ini, &["xrelease"]), "xrelease");
+    ok(walmgr(&ini, &["xlock", "1"]), "xlock after release");
+}
+
+#[test]
+fn init_master_and_init_slave_write_configs_that_load() {
+    let dir = TempDir::new("walmgr-init");
+    let data = dir.join("pgdata");
+    std::fs::create_dir_all(&data).unwrap();
+    let conf = dir.join("conf");
+    let init = |args: &[&str]| {
+        support::skytools("walmgr3")
+            .args(args)
+            .arg("--pgdata")
+            .arg(&data)
+            .arg("--config-dir")
+            .arg(&conf)
+            .env("HOME", &dir.path)
+            .output()
+            .unwrap()
+    };
+    ok(init(&["--init-master", "--slave", "standby1"]), "--init-master");
+    ok(init(&["--init-slave", "--walmgr-data", "/srv/wal"]), "--init-slave");
+    let again = init(&["--init-slave"]);
+    assert_eq!(again.status.code(), Some(1), "never overwrites");
+    assert!(text(&again).1.contains("already exists"));
+
+    let master = std::fs::read_to_string(conf.join("wal-master.ini")).unwrap();
+    assert!(master.contains(&format!("master_data = {}", data.display())), "{master}");
+    assert!(master.contains("completed_wals = %(slave)s:%(walmgr_data)s/logs.complete"), "{master}");
+    // The written master config points at the remote slave: status works without the storage.
+    let out = support::skytools("walmgr")
+        .arg(conf.join("wal-master.ini"))
+        .arg("status")
+        .env("HOME", &dir.path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "no pg_wal in the fake data directory: {:?}", text(&out));
+    let slave = std::fs::read_to_string(conf.join("wal-slave.ini")).unwrap();
+    assert!(
+        slave.contains(&format!("slave_data = {}", data.display())) && slave.contains("walmgr_data = /srv/wal"),
+        "{slave}"
+    );
+    let out = support::skytools("walmgr")
+        .arg(conf.join("wal-slave.ini"))
+        .arg("xrotate")
+        .arg("-n")
+        .env("HOME", &dir.path)
+        .output()
+        .unwrap();
+    support::assert_ok(&out, "xrotate -n with the written slave config");
+}
+
+#[test]
+fn periodic_runs_once_per_interval_and_xpartialsync_writes_at_the_offset() {
+    let dir = TempDir::new("walmgr-periodic");
+    let marker = dir.join("ran");
+    let ini =
+        fake_master(&dir, &format!("command_interval = 3600\nperiodic_command = echo run >> {}\n", marker.display()));
+    let walmgr = |ini: &Path, args: &[&str]| support::skytools("walmgr").arg(ini).args(args).output().unwrap();
+    ok(walmgr(&ini, &["periodic"]), "periodic");
+    ok(walmgr(&ini, &["periodic"]), "periodic again");
+    let seg = "000000010000000000000009";
+    std::fs::write(dir.join("data/pg_wal").join(seg), vec![9u8; 4096]).unwrap();
+    ok(xarchive(&ini, seg), "xarchive runs the hook too");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "run\n", "once within command_interval");
+
+    let slave = fake_slave(&dir);
+    let mut child = support::skytools("walmgr")
+        .arg(&slave)
+        .args(["xpartialsync", seg, "1000", "5", "65536"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"hello").unwrap();
+    drop(child.stdin.take());
+    ok(child.wait_with_output().unwrap(), "xpartialsync");
+    let part = std::fs::read(dir.join("store/logs.partial").join(seg)).unwrap();
+    assert_eq!(part.len(), 65536, "kept at segment size");
+    assert_eq!(&part[1000..1005], b"hello");
+    assert!(part[..1000].iter().chain(&part[1005..]).all(|b| *b == 0));
+    let short = walmgr(&slave, &["xpartialsync", seg, "65530", "10", "65536"]);
+    assert_eq!(short.status.code(), Some(1), "past the segment end");
+}
