@@ -16,12 +16,6 @@ EVENTS=${EVENTS:-100000}
 TXNS=${TXNS:-20000}
 . "$(dirname "$0")/pgq_lib.sh"
 
-# utime + stime of this backend, in clock ticks (needs superuser for pg_read_file)
-HZ=$(getconf CLK_TCK)
-cpu_ticks_fn="create function pg_temp.cpu_ticks() returns bigint language sql as \$\$
-    select split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint
-      from pg_read_file('/proc/self/stat') s \$\$"
-
 for db in orig ours; do
     psql -d "$db" -c "create table bench_plain (like pgq.event_template including defaults)" \
         -c "create index on bench_plain (ev_txid)"

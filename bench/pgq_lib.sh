@@ -30,6 +30,13 @@ for db in orig ours; do
     psql -d "$db" -c "select pgq.create_queue('bench')" >/dev/null
 done
 
+# utime + stime of the current backend, in clock ticks (superuser: pg_read_file); create it
+# in a session with psql -c "$cpu_ticks_fn"
+HZ=$(getconf CLK_TCK)
+cpu_ticks_fn="create function pg_temp.cpu_ticks() returns bigint language sql as \$\$
+    select split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint
+      from pg_read_file('/proc/self/stat') s \$\$"
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # ours/original of the medians in $dir/ours.NAME and $dir/orig.NAME
