@@ -17,6 +17,10 @@ fn events_flow_from_producer_to_consumer_once() {
     tick(&db, "q");
     let b = next_batch(&db, "q", "c").expect("batch");
     assert_eq!(next_batch(&db, "q", "c"), Some(b), "the open batch is returned again");
+    assert_eq!(
+        db.psql("select batch_id, prev_tick_id, cur_tick_id, prev_tick_event_seq < cur_tick_event_seq, prev_tick_time < cur_tick_time from pgq.next_batch_info('q', 'c')"),
+        format!("{b}|1|2|t|t")
+    );
     assert_eq!(batch_events(&db, b), ["t1:d1", "t2:d2"]);
     assert_eq!(
         db.psql(&format!(
