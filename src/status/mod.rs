@@ -9,7 +9,8 @@ mod text;
 
 use std::process::ExitCode;
 
-use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use anyhow::{anyhow, Result};
+use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde::Serialize;
 
 use crate::script::db;
@@ -19,9 +20,7 @@ pub use collect::{ConsumerStatus, QueueStatus, Snapshot};
 pub const ABOUT: &str = "show queues and consumers of a database; monitoring exit codes";
 
 pub fn cli() -> Command {
-    let secs = |name: &'static str, help: &'static str| {
-        Arg::new(name).long(name).value_name("SECONDS").value_parser(value_parser!(f64)).help(help)
-    };
+    let secs = |name: &'static str, help: &'static str| Arg::new(name).long(name).value_name("SECONDS").help(help);
     Command::new("status")
         .about(ABOUT)
         .long_about(
@@ -37,7 +36,7 @@ pub fn cli() -> Command {
              Example (Nagios/Icinga check):\n  skytools status --db 'dbname=app' --warn-lag 60 \
              --crit-lag 300 --crit-last-seen 600",
         )
-        .arg(Arg::new("db").long("db").required(true).value_name("CONNSTR").help("libpq connect string"))
+        .arg(Arg::new("db").long("db").value_name("CONNSTR").help("libpq connect string (required)"))
         .arg(Arg::new("queue").long("queue").value_name("QUEUE").help("only this queue and its consumers"))
         .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("print one JSON document"))
         .arg(secs("warn-lag", "WARNING when a consumer lags more than this"))
@@ -56,19 +55,25 @@ pub struct StatusOptions {
 }
 
 impl StatusOptions {
-    fn from_matches(m: &ArgMatches) -> StatusOptions {
-        let secs = |k: &str| m.get_one::<f64>(k).copied();
-        StatusOptions {
-            connstr: m.get_one::<String>("db").cloned().expect("required"),
+    /// Checked here rather than by clap so that a bad check command line exits 3 (UNKNOWN), as
+    /// monitoring expects, not with clap's usage status 2, which would read as CRITICAL.
+    fn from_matches(m: &ArgMatches) -> Result<StatusOptions> {
+        let secs = |k: &str| -> Result<Option<f64>> {
+            m.get_one::<String>(k)
+                .map(|v| v.parse::<f64>().map_err(|_| anyhow!("--{k}: '{v}' is not a number of seconds")))
+                .transpose()
+        };
+        Ok(StatusOptions {
+            connstr: m.get_one::<String>("db").cloned().ok_or_else(|| anyhow!("--db CONNSTR is required"))?,
             queue: m.get_one::<String>("queue").cloned(),
             json: m.get_flag("json"),
             thresholds: Thresholds {
-                warn_lag: secs("warn-lag"),
-                crit_lag: secs("crit-lag"),
-                warn_last_seen: secs("warn-last-seen"),
-                crit_last_seen: secs("crit-last-seen"),
+                warn_lag: secs("warn-lag")?,
+                crit_lag: secs("crit-lag")?,
+                warn_last_seen: secs("warn-last-seen")?,
+                crit_last_seen: secs("crit-last-seen")?,
             },
-        }
+        })
     }
 }
 
@@ -104,7 +109,13 @@ pub fn report(opts: &StatusOptions) -> Report {
 }
 
 pub fn run(_invoked_as: &str, m: &ArgMatches) -> ExitCode {
-    let opts = StatusOptions::from_matches(m);
+    let opts = match StatusOptions::from_matches(m) {
+        Ok(o) => o,
+        Err(e) => {
+            println!("PGQ UNKNOWN: {e}");
+            return ExitCode::from(Level::Unknown.exit_code());
+        }
+    };
     let r = report(&opts);
     if opts.json {
         println!("{}", serde_json::to_string_pretty(&r).expect("plain data serialises"));

@@ -191,6 +191,15 @@ fn unknown_when_pgq_is_missing_or_the_server_is_unreachable() {
     assert_eq!(v["status"], "UNKNOWN");
     assert!(v["reason"].as_str().unwrap().starts_with("cannot connect"), "{v}");
     assert!(v.get("queues").is_none());
+    // A broken check command line is UNKNOWN too, not clap's usage status (2 = CRITICAL).
+    for (args, why) in [
+        (&["status"][..], "--db CONNSTR is required"),
+        (&["status", "--db", "x", "--crit-lag", "soon"][..], "--crit-lag: 'soon' is not a number of seconds"),
+    ] {
+        let out = support::skytools("skytools").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("PGQ UNKNOWN: {why}\n"));
+    }
 }
 
 #[test]
