@@ -112,7 +112,10 @@ begin
     for v_i in 1 .. length(v_mask) loop
         if i_old[v_i] is distinct from i_new[v_i] then
             v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 20), chr(31)));
-            if pgq._trg_changed(substr(v_eq, v_i, 1), v_types[v_i], i_old[v_i], i_new[v_i]) then
+            -- code 'c': the differing text is the change, no need to ask pgq._trg_changed
+            if substr(v_eq, v_i, 1) = 'c'
+               or pgq._trg_changed(substr(v_eq, v_i, 1), v_types[v_i], i_old[v_i], i_new[v_i])
+            then
                 if substr(v_mask, v_i, 1) = 'k' then
                     v_set := v_set || (v_names[v_i] || '=' || coalesce(quote_literal(i_new[v_i]), 'NULL'));
                 elsif substr(v_mask, v_i, 1) = 'i' then

@@ -18,7 +18,10 @@ begin
     foreach v_pos in array string_to_array(split_part(i_info, v_sep, 9), ',')::integer[] loop
         if i_old[v_pos] is distinct from i_new[v_pos] then
             v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 20), chr(31)));
-            if pgq._trg_changed(substr(v_eq, v_pos, 1), v_types[v_pos], i_old[v_pos], i_new[v_pos]) then
+            -- code 'c': the differing text is the change, no need to ask pgq._trg_changed
+            if substr(v_eq, v_pos, 1) = 'c'
+               or pgq._trg_changed(substr(v_eq, v_pos, 1), v_types[v_pos], i_old[v_pos], i_new[v_pos])
+            then
                 raise exception 'primary key update not allowed';
             end if;
         end if;
@@ -30,7 +33,8 @@ begin
     v_types := coalesce(v_types, string_to_array(split_part(i_info, v_sep, 20), chr(31)));
     for v_pos in 1 .. length(v_mask) loop
         if i_old[v_pos] is distinct from i_new[v_pos]
-           and pgq._trg_changed(substr(v_eq, v_pos, 1), v_types[v_pos], i_old[v_pos], i_new[v_pos])
+           and (substr(v_eq, v_pos, 1) = 'c'
+                or pgq._trg_changed(substr(v_eq, v_pos, 1), v_types[v_pos], i_old[v_pos], i_new[v_pos]))
         then
             if substr(v_mask, v_pos, 1) = 'k' then
                 v_kept := true;
