@@ -95,8 +95,8 @@ fn take(wc: &WalConfig) -> Result<()> {
     let m = wc.master();
     let mut c = db::connect_str(&m.master_db, "walmgr backup")?;
     let new_api = start_backup(&mut c)?;
-    match &wc.storage.full_backup {
-        Location::Local(full_backup) => {
+    match (&wc.storage.full_backup, wc.storage.use_rsync) {
+        (Location::Local(full_backup), false) => {
             let tmp = PathBuf::from(format!("{}.new", full_backup.display()));
             if tmp.exists() {
                 std::fs::remove_dir_all(&tmp).with_context(|| format!("removing leftover {}", tmp.display()))?;
@@ -114,26 +114,42 @@ fn take(wc: &WalConfig) -> Result<()> {
             copy_configs(wc)?;
             purge_wals(slave.as_ref().unwrap_or(wc), false)
         }
-        Location::Remote { host, .. } => {
-            let slave = |cmd: &str| remote_walmgr_argv(host, &m.slave_config, &[cmd.to_string()]);
-            run_argv(&slave("xrotate")?)?;
+        (full_backup, _) => {
+            slave_step(wc, "xrotate")?;
             let mut extra = vec!["--delete".to_string()];
             extra.extend(rsync_excludes());
             let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
             let src = format!("{}/", m.master_data.display());
-            run_argv(&rsync_argv(wc.storage.compression, &extra, &[src], &wc.storage.full_backup.rsync_path("")))?;
+            run_argv(&rsync_argv(wc.storage.compression, &extra, &[src], &full_backup.rsync_path("")))?;
             let stop = stop_backup(&mut c, new_api)?;
             let dir = std::env::temp_dir().join(format!("walmgr-label-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
             write_labels(&dir, &stop)?;
             let sources: Vec<String> =
                 std::fs::read_dir(&dir)?.flatten().map(|e| e.path().to_string_lossy().into_owned()).collect();
-            let sent =
-                run_argv(&rsync_argv(wc.storage.compression, &[], &sources, &wc.storage.full_backup.rsync_path("")));
+            let sent = run_argv(&rsync_argv(wc.storage.compression, &[], &sources, &full_backup.rsync_path("")));
             let _ = std::fs::remove_dir_all(&dir);
             sent?;
             copy_configs(wc)?;
-            run_argv(&slave("xpurgewals")?)
+            slave_step(wc, "xpurgewals")
+        }
+    }
+}
+
+/// A slave-side step of an rsync backup: over ssh to a remote archive, in-process for a local
+/// one (`transfer = rsync`), with the slave's own settings when its config is on this host.
+fn slave_step(wc: &WalConfig, cmd: &str) -> Result<()> {
+    match &wc.storage.full_backup {
+        Location::Remote { host, .. } => run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &[cmd.into()])?),
+        Location::Local(full_backup) => {
+            let slave = wc.local_slave()?;
+            if cmd == "xrotate" {
+                let (keep, archive_command) =
+                    slave.as_ref().map_or((0, None), |s| (s.slave().keep_backups, s.slave().archive_command.clone()));
+                backups::rotate(full_backup, keep, archive_command.as_deref(), false)
+            } else {
+                purge_wals(slave.as_ref().unwrap_or(wc), false)
+            }
         }
     }
 }

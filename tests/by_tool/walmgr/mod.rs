@@ -48,11 +48,12 @@ struct Rig {
 
 impl Rig {
     fn new(keep_backups: u32) -> Rig {
-        Rig::with(keep_backups, |_| String::new())
+        Rig::with(keep_backups, "", |_| String::new())
     }
 
-    /// `slave_extra` gets the master and returns more lines for the slave config.
-    fn with(keep_backups: u32, slave_extra: impl Fn(&Cluster) -> String) -> Rig {
+    /// More lines for the master config; `slave_extra` gets the master and returns more lines
+    /// for the slave config.
+    fn with(keep_backups: u32, master_extra: &str, slave_extra: impl Fn(&Cluster) -> String) -> Rig {
         let master = Cluster::start_with(&["archive_mode = on", "wal_keep_size = 0"]);
         let bin = master.install_binary();
         let base = master.base().to_path_buf();
@@ -70,7 +71,7 @@ impl Rig {
         std::fs::write(
             &master_ini,
             format!(
-                "[walmgr]\nmaster_db = {db}\nmaster_data = {data}\nslave_config = {slave}\n{storage}",
+                "[walmgr]\nmaster_db = {db}\nmaster_data = {data}\nslave_config = {slave}\n{storage}{master_extra}",
                 db = master.connstr("postgres"),
                 data = master.datadir().display(),
                 slave = slave_ini.display()
@@ -241,7 +242,8 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
 
 #[test]
 fn an_older_backup_restores_with_the_wal_it_needs() {
-    let rig = Rig::new(3);
+    // Everything travels by rsync here (archive and backups), as it would to a remote slave.
+    let rig = Rig::with(3, "transfer = rsync\n", |_| String::new());
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 10)");
     ok(rig.run(&["backup"]), "first backup");
@@ -371,7 +373,7 @@ fn a_backup_taken_on_the_standby_restores_as_a_standby() {
 
 #[test]
 fn createslave_makes_a_streaming_standby_and_synch_standby_makes_it_synchronous() {
-    let rig = Rig::with(0, |m| format!("primary_conninfo = {} application_name=standby1\n", m.connstr("postgres")));
+    let rig = Rig::with(0, "", |m| format!("primary_conninfo = {} application_name=standby1\n", m.connstr("postgres")));
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 10)");
     let out = ok(rig.slave(&["createslave"]), "createslave");
