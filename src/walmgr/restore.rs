@@ -62,6 +62,9 @@ pub fn clear_target(wc: &WalConfig, data: &Path) -> Result<Option<PathBuf>> {
 /// own config files from its previous directory, recovery settings, standby.signal.
 pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<()> {
     let s = wc.slave();
+    if let Some(wal) = &s.slave_pg_xlog {
+        link_wal_dir(data, wal)?;
+    }
     fs::create_dir_all(data.join("pg_wal/archive_status"))?;
     fs::set_permissions(data, fs::Permissions::from_mode(0o700))?;
     if let Some(old) = old {
@@ -79,6 +82,30 @@ pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<
     let start = s.start_cmd();
     log::info!("starting the standby: {start}");
     shell(&start, "slave_start_cmd")
+}
+
+/// Points `data/pg_wal` at `wal`, emptied first: WAL left there by the previous standby may
+/// belong to another history than the backup now restored.
+fn link_wal_dir(data: &Path, wal: &Path) -> Result<()> {
+    if wal.exists() {
+        for entry in fs::read_dir(wal).with_context(|| format!("reading {}", wal.display()))?.flatten() {
+            let p = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) { fs::remove_dir_all(&p) } else { fs::remove_file(&p) }
+                .with_context(|| format!("emptying {}", p.display()))?;
+        }
+    }
+    fs::create_dir_all(wal).with_context(|| format!("creating {}", wal.display()))?;
+    fs::set_permissions(wal, fs::Permissions::from_mode(0o700))?;
+    let link = data.join("pg_wal");
+    match fs::symlink_metadata(&link) {
+        Ok(md) if md.is_dir() => fs::remove_dir_all(&link)?,
+        Ok(_) => fs::remove_file(&link)?,
+        Err(_) => {}
+    }
+    std::os::unix::fs::symlink(wal, &link)
+        .with_context(|| format!("linking {} to {}", link.display(), wal.display()))?;
+    log::info!("pg_wal is {}", wal.display());
+    Ok(())
 }
 
 fn write_recovery_settings(wc: &WalConfig, data: &Path) -> Result<()> {

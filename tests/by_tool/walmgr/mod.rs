@@ -242,8 +242,9 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
 
 #[test]
 fn an_older_backup_restores_with_the_wal_it_needs() {
-    // Everything travels by rsync here (archive and backups), as it would to a remote slave.
-    let rig = Rig::with(3, "transfer = rsync\n", |_| String::new());
+    // Everything travels by rsync here (archive and backups), as it would to a remote slave;
+    // the standby keeps its WAL outside its data directory.
+    let rig = Rig::with(3, "transfer = rsync\n", |m| format!("slave_pg_xlog = {}/extwal\n", m.base().display()));
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 10)");
     ok(rig.run(&["backup"]), "first backup");
@@ -261,7 +262,13 @@ fn an_older_backup_restores_with_the_wal_it_needs() {
     let first_wal = first.split("(file ").nth(1).unwrap().split(')').next().unwrap();
     assert!(rig.completed().join(first_wal).exists(), "{first_wal} purged too early");
 
+    std::fs::create_dir_all(rig.master.base().join("extwal")).unwrap();
+    std::fs::write(rig.master.base().join("extwal/000000010000000000000099"), b"stale").unwrap();
+    give_to_server_user(&rig.master.base().join("extwal"));
     ok(rig.slave(&["restore", "data.master.0"]), "restore of the older set");
+    let link = std::fs::read_link(rig.standby.join("pg_wal")).unwrap();
+    assert_eq!(link, rig.master.base().join("extwal"));
+    assert!(!link.join("000000010000000000000099").exists(), "old WAL cleared");
     assert!(rig.store.join("data.master.0").exists(), "a named set is copied, not consumed");
     assert!(
         wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(30)),
