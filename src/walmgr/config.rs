@@ -55,7 +55,8 @@ pub struct SlaveSettings {
     /// Run before the oldest backup set is deleted, with `$BACKUPDIR` substituted.
     pub archive_command: Option<String>,
     pub primary_conninfo: Option<String>,
-    /// How often xrestore looks for the next segment while waiting.
+    /// The standby's wal_retrieve_retry_interval; xrestore's wait step while paused in archive
+    /// recovery.
     pub restore_poll: f64,
     /// A pg_wal directory outside the data directory (another disk), linked in on restore.
     pub slave_pg_xlog: Option<PathBuf>,
@@ -153,7 +154,7 @@ fn slave(cfg: &Config) -> Result<SlaveSettings> {
         keep_backups: keep as u32,
         archive_command: cfg.get_opt("archive_command")?.filter(|s| !s.trim().is_empty()),
         primary_conninfo: cfg.get_opt("primary_conninfo")?.filter(|s| !s.trim().is_empty()),
-        restore_poll: cfg.get_interval("restore_poll", Some(1.0))?.max(0.01),
+        restore_poll: cfg.get_interval("restore_poll", Some(5.0))?.max(0.01),
         slave_pg_xlog: cfg.get_path("slave_pg_xlog")?.map(|p| absolute(&p)),
         slave_data,
     })
