@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use super::pgq_triggers;
 use crate::support::{relocated_postgres, Cluster, Db};
 
 fn cluster_with_our_extensions() -> Cluster {
@@ -37,6 +38,27 @@ fn create_extension_installs_our_pgq_and_it_works() {
     assert_eq!(db.psql(&format!("select ev_data from pgq.get_batch_events({batch})")), "payload");
     db.psql("drop extension pgq_coop; drop extension pgq_ext; drop extension pgq cascade");
     assert_eq!(db.psql("select count(*) from pg_namespace where nspname = 'pgq'"), "0");
+}
+
+/// The control file lets a database owner who is no superuser create the extension (the roles
+/// pgq grants to exist already). There is then no event trigger for the trigger cache, and the
+/// triggers follow ALTER TABLE in a session that cached the table all the same.
+#[test]
+fn create_extension_without_superuser_and_triggers_follow_alter_table() {
+    let cluster = cluster_with_our_extensions();
+    let mut su = cluster.client("postgres");
+    su.batch_execute(
+        "create role pgq_reader; create role pgq_writer; create role pgq_admin in role pgq_reader, pgq_writer;
+         create role dbowner login",
+    )
+    .unwrap();
+    su.batch_execute("create database owned owner dbowner").unwrap();
+    let connstr = cluster.connstr("owned").replace("user=postgres", "user=dbowner");
+    let mut client = postgres::Client::connect(&connstr, postgres::NoTls).unwrap();
+    client.batch_execute("create extension pgq").unwrap();
+    assert_eq!(client.query_one("select count(*) from pg_event_trigger", &[]).unwrap().get::<_, i64>(0), 0);
+    client.batch_execute(pgq_triggers::ALTER_SCRIPT).unwrap();
+    assert_eq!(pgq_triggers::events_of(&mut client), pgq_triggers::ALTER_EVENTS);
 }
 
 #[test]

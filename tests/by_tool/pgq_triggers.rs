@@ -2,7 +2,7 @@
 //! the events the original C triggers write. Every expected string below was produced by the
 //! original PgQ 3.5 C triggers running the same SQL.
 
-use crate::support::Db;
+use crate::support::{assert_ok, skytools, Cluster, Db};
 
 fn pgq_db() -> Db {
     let db = Db::new();
@@ -138,14 +138,9 @@ insert into o values (9, 'local', 1, null);
     );
 }
 
-/// The per-session cache must notice added, renamed and dropped columns, a new primary key
-/// and a renamed table.
-#[test]
-fn cached_table_facts_follow_alter_table() {
-    let db = pgq_db();
-    run(
-        &db,
-        r#"
+/// ALTER TABLE between rows of one session: added, renamed and dropped columns, a new primary
+/// key and a renamed table, which the per-session cache must notice.
+pub(crate) const ALTER_SCRIPT: &str = r#"
 select pgq.create_queue('q');
 create table nul (id int primary key, v text);
 create trigger a after insert or update or delete on nul for each row execute procedure pgq.logutriga('q');
@@ -162,20 +157,79 @@ alter table nul add primary key (w);
 insert into nul values (5, 'w5');
 alter table nul rename to nul2;
 insert into nul2 values (6, 'w6');
-"#,
+"#;
+
+/// The events of ALTER_SCRIPT.
+pub(crate) const ALTER_EVENTS: &[&str] = &[
+    "I:id|id=1&v|public.nul|<null>|<null>|<null>",
+    "I:id|id=2&v&w=w2|public.nul|<null>|<null>|<null>",
+    "I:id|id=3&vv&w=w3|public.nul|<null>|<null>|<null>",
+    "I:id|id=4&w=w4|public.nul|<null>|<null>|<null>",
+    "U:id|id=1&w=w1|public.nul|<null>|<null>|<null>",
+    "I:w|id=5&w=w5|public.nul|<null>|<null>|<null>",
+    "I:w|id=6&w=w6|public.nul2|<null>|<null>|<null>",
+];
+
+/// Events as `events` lists them, read through any client.
+pub(crate) fn events_of(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "select concat_ws('|', ev_type, coalesce(ev_data, '<null>'), coalesce(ev_extra1, '<null>'), \
+             coalesce(ev_extra2, '<null>'), coalesce(ev_extra3, '<null>'), coalesce(ev_extra4, '<null>')) \
+             from pgq.event_template order by ev_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn cached_table_facts_follow_alter_table() {
+    let db = pgq_db();
+    run(&db, ALTER_SCRIPT);
+    assert_events(&db, ALTER_EVENTS);
+}
+
+/// A role that owns its database but is no superuser installs pgq with `skytools install` (as on
+/// managed servers): there is then no event trigger to reset the trigger cache, and the triggers
+/// still follow ALTER TABLE and a trigger re-created with other arguments in a session that
+/// cached the table.
+#[test]
+fn installed_without_superuser_triggers_follow_alter_table() {
+    let cluster = Cluster::start();
+    let mut su = cluster.client("postgres");
+    su.batch_execute(
+        "create role pgq_reader; create role pgq_writer; create role pgq_admin in role pgq_reader, pgq_writer;
+         create role dbowner login",
+    )
+    .unwrap();
+    su.batch_execute("create database owned owner dbowner").unwrap();
+    let connstr = cluster.connstr("owned").replace("user=postgres", "user=dbowner");
+    let out = skytools("skytools").args(["install", "pgq", "--db", &connstr]).output().unwrap();
+    assert_ok(&out, "skytools install pgq as the database owner");
+    let mut client = postgres::Client::connect(&connstr, postgres::NoTls).unwrap();
+    assert_eq!(
+        client.query_one("select count(*) from pg_event_trigger", &[]).unwrap().get::<_, i64>(0),
+        0,
+        "no superuser, no event trigger"
     );
-    assert_events(
-        &db,
-        &[
-            "I:id|id=1&v|public.nul|<null>|<null>|<null>",
-            "I:id|id=2&v&w=w2|public.nul|<null>|<null>|<null>",
-            "I:id|id=3&vv&w=w3|public.nul|<null>|<null>|<null>",
-            "I:id|id=4&w=w4|public.nul|<null>|<null>|<null>",
-            "U:id|id=1&w=w1|public.nul|<null>|<null>|<null>",
-            "I:w|id=5&w=w5|public.nul|<null>|<null>|<null>",
-            "I:w|id=6&w=w6|public.nul2|<null>|<null>|<null>",
-        ],
+    client.batch_execute(ALTER_SCRIPT).unwrap();
+    client
+        .batch_execute(
+            "alter table nul2 alter column w type varchar(10);
+             drop trigger a on nul2;
+             create trigger a after insert or update or delete on nul2 for each row execute procedure pgq.jsontriga('q', 'ignore=id');
+             insert into nul2 values (7, 'w7');",
+        )
+        .unwrap();
+    let mut expected: Vec<String> = ALTER_EVENTS.iter().map(|s| s.to_string()).collect();
+    expected.push(
+        "{\"op\":\"INSERT\",\"table\":[\"public\",\"nul2\"],\"pkey\":[\"w\"]}|{\"w\":\"w7\"}|public.nul2|<null>|<null>|<null>"
+            .to_string(),
     );
+    assert_eq!(events_of(&mut client), expected);
 }
 
 /// Two triggers of one kind on a table keep their own arguments, and re-creating a trigger under

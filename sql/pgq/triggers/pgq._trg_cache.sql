@@ -2,10 +2,14 @@
 --
 -- Reading the catalog on every row would cost more than the rest of the trigger, so the facts
 -- are computed once per trigger (table and trigger name) and kept in custom GUCs of the session
--- (see pgq._trg_setup). Any ALTER TABLE / ALTER SCHEMA / ALTER INDEX / CREATE TRIGGER in the database bumps
--- pgq.trigger_ddl_seq through an event trigger; an entry built under another value of that
--- sequence is rebuilt, which keeps column names, primary keys and the table name current in
--- every session (a sequence, unlike a table, is read without a query and is not transactional).
+-- (see pgq._trg_setup). An entry must be rebuilt when the table changes; two ways tell:
+--  - with the event trigger below, any ALTER TABLE / ALTER SCHEMA / ALTER INDEX / CREATE TRIGGER
+--    in the database bumps pgq.trigger_ddl_seq, and an entry built under another value of that
+--    sequence is stale (a sequence, unlike a table, is read without a query and is not
+--    transactional), which costs next to nothing per row;
+--  - creating an event trigger needs a superuser, which managed servers do not give. Installed
+--    without one, an entry carries instead a digest of the catalog rows it was built from
+--    (pgq._trg_stamp, starting with 'C'), read again for every event: one catalog query per row.
 
 create sequence if not exists pgq.trigger_ddl_seq;
 grant select on pgq.trigger_ddl_seq to public;
@@ -24,13 +28,49 @@ begin
         create event trigger pgq_trigger_cache_reset on ddl_command_end
             when tag in ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER INDEX', 'ALTER FOREIGN TABLE', 'CREATE TRIGGER')
             execute function pgq._trg_ddl_bump();
+        -- DDL replayed with session_replication_role = replica must reset the caches too
+        alter event trigger pgq_trigger_cache_reset enable always;
     end if;
+exception when insufficient_privilege then
+    raise notice 'pgq: no event trigger for the pgq trigger cache (that needs a superuser); pgq triggers will check the table''s catalog rows on every event instead';
 end $$;
+
+-- Digest of everything a cache entry is built from that DDL can change: schema and table name,
+-- columns (names, types, order), primary key, and the table's triggers (re-created under the
+-- same name with other arguments, a trigger has another oid or row version).
+create or replace function pgq._trg_stamp(i_relid oid)
+returns text as $$
+begin
+    return (select 'C' || md5(concat_ws(chr(31), n.nspname, c.relname,
+                   (select pk.indkey::text from pg_catalog.pg_index pk
+                     where pk.indrelid = c.oid and pk.indisprimary),
+                   (select string_agg(a.attname || ' ' || a.atttypid, ',' order by a.attnum)
+                      from pg_catalog.pg_attribute a
+                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
+                   (select string_agg(t.oid || ' ' || t.xmin, ',' order by t.oid)
+                      from pg_catalog.pg_trigger t where t.tgrelid = c.oid)))
+              from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+             where c.oid = i_relid);
+end;
+$$ language plpgsql stable;
+
+-- The stamp an entry is valid under: the event trigger's sequence value, or without the event
+-- trigger the catalog digest.
+create or replace function pgq._trg_current_stamp(i_relid oid)
+returns text as $$
+begin
+    if exists (select 1 from pg_catalog.pg_event_trigger
+                where evtname = 'pgq_trigger_cache_reset' and evtenabled <> 'D') then
+        return pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text;
+    end if;
+    return pgq._trg_stamp(i_relid);
+end;
+$$ language plpgsql stable;
 
 -- Field layout of a cache entry (fields separated by chr(30), read with split_part or after one
 -- string_to_array, both much cheaper than parsing an array literal); the fields a plain row
 -- event needs come first:
---  1 trigger_ddl_seq value      2 argument list it was built from (joined by chr(31))
+--  1 stamp (pgq._trg_current_stamp)  2 argument list it was built from (joined by chr(31))
 --  3 'F' when the trigger can take the plain path (no SKIP, backup, deny, ignore=,
 --    expressions or magic columns; a key list exists), else '-'
 --  4 queue name                 5 table name 'schema.table' (unquoted)
@@ -239,7 +279,7 @@ begin
         '{' || array_to_string(v_json, ',') || '}'];
     v_k := strpos('LSJ', i_kind);
     return array_to_string(array[
-        pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text,
+        pgq._trg_current_stamp(i_relid),
         i_argkey,
         case when v_flags ~ '[SBDXMI]' or v_flags !~ 'K' then '-' else 'F' end,
         v_queue, v_fqname, v_ncols::text, v_tails[v_k], v_fmts[v_k],

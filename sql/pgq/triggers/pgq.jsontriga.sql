@@ -16,7 +16,8 @@ declare
     v_ev_id bigint;
 begin
     if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
-       or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
+       or v_info[1] <> (case when left(v_info[1], 1) = 'C' then pgq._trg_stamp(TG_RELID)
+                       else pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text end)
     then
         v_text := pgq._trg_setup('J', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
         v_info := string_to_array(v_text, chr(30));
