@@ -9,6 +9,7 @@ mod config;
 mod createslave;
 mod datacopy;
 mod init;
+mod keys;
 mod periodic;
 mod pgconf;
 mod purge;
@@ -122,6 +123,38 @@ pub fn cli() -> Command {
                 .value_name("CONNSTR")
                 .help("--init-slave: stream from this primary"),
         )
+        .arg(
+            Arg::new("ssh_keygen")
+                .long("ssh-keygen")
+                .action(ArgAction::SetTrue)
+                .help("create ~/.ssh/id_ed25519 (if absent), print its public key"),
+        )
+        .arg(
+            Arg::new("ssh_add_key")
+                .long("ssh-add-key")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("add the public key in FILE to ~/.ssh/authorized_keys"),
+        )
+        .arg(
+            Arg::new("ssh_remove_key")
+                .long("ssh-remove-key")
+                .value_name("KEYSTR")
+                .help("remove authorized_keys lines containing KEYSTR"),
+        )
+        .arg(
+            Arg::new("add_password")
+                .long("add-password")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("put the replication password in FILE into ~/.pgpass (with --primary-conninfo)"),
+        )
+        .arg(
+            Arg::new("remove_password")
+                .long("remove-password")
+                .action(ArgAction::SetTrue)
+                .help("remove that ~/.pgpass line (with --primary-conninfo)"),
+        )
         .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("listbackups, status: JSON output"))
         .arg(
             Arg::new("warning")
@@ -182,6 +215,20 @@ pub fn run(_invoked_as: &str, m: &ArgMatches) -> ExitCode {
         }
     };
     let wopts = WalOptions::from_matches(m);
+    let key_ops = m.get_flag("ssh_keygen")
+        || m.contains_id("ssh_add_key")
+        || m.contains_id("ssh_remove_key")
+        || m.contains_id("add_password")
+        || m.get_flag("remove_password");
+    if key_ops {
+        if let Err(e) = account_setup(m, &wopts) {
+            eprintln!("walmgr: {e:#}");
+            return ExitCode::from(1);
+        }
+        if !(wopts.init_master || wopts.init_slave) && opts.config.is_none() {
+            return ExitCode::SUCCESS;
+        }
+    }
     if wopts.init_master || wopts.init_slave {
         return commands::init(&opts, &wopts);
     }
@@ -204,4 +251,29 @@ pub fn run(_invoked_as: &str, m: &ArgMatches) -> ExitCode {
         return ExitCode::from(1);
     };
     commands::dispatch(&wc, &wopts, cmd, args)
+}
+
+/// `--ssh-keygen`, `--ssh-add-key`, `--ssh-remove-key`, `--add-password`, `--remove-password`.
+fn account_setup(m: &ArgMatches, o: &WalOptions) -> anyhow::Result<()> {
+    if m.get_flag("ssh_keygen") {
+        keys::keygen()?;
+    }
+    if let Some(f) = m.get_one::<PathBuf>("ssh_add_key") {
+        keys::add_key(f)?;
+    }
+    if let Some(k) = m.get_one::<String>("ssh_remove_key") {
+        keys::remove_key(k)?;
+    }
+    let conninfo = || {
+        o.primary_conninfo
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("--add-password and --remove-password need --primary-conninfo"))
+    };
+    if let Some(f) = m.get_one::<PathBuf>("add_password") {
+        keys::add_password(conninfo()?, f)?;
+    }
+    if m.get_flag("remove_password") {
+        keys::remove_password(conninfo()?)?;
+    }
+    Ok(())
 }

@@ -268,3 +268,41 @@ fn periodic_runs_once_per_interval_and_xpartialsync_writes_at_the_offset() {
     let short = walmgr(&slave, &["xpartialsync", seg, "65530", "10", "65536"]);
     assert_eq!(short.status.code(), Some(1), "past the segment end");
 }
+
+#[test]
+fn account_switches_manage_ssh_keys_and_the_pgpass_line() {
+    let dir = TempDir::new("walmgr-keys");
+    let run = |args: &[&str]| support::skytools("walmgr").args(args).env("HOME", &dir.path).output().unwrap();
+    let has_keygen = Command::new("ssh-keygen").arg("-?").output().is_ok();
+    let public = if has_keygen {
+        let out = ok(run(&["--ssh-keygen"]), "--ssh-keygen");
+        assert!(out.starts_with("ssh-ed25519 "), "{out}");
+        let public = std::fs::read_to_string(dir.join(".ssh/id_ed25519.pub")).unwrap();
+        assert_eq!(ok(run(&["--ssh-keygen"]), "--ssh-keygen again"), public, "an existing key is kept");
+        public
+    } else {
+        eprintln!("no ssh-keygen here, --ssh-keygen not tested");
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheTest postgres@master\n".to_string()
+    };
+
+    std::fs::write(dir.join("key.pub"), &public).unwrap();
+    ok(run(&["--ssh-add-key", dir.join("key.pub").to_str().unwrap()]), "--ssh-add-key");
+    ok(run(&["--ssh-add-key", dir.join("key.pub").to_str().unwrap()]), "--ssh-add-key twice");
+    let auth = dir.join(".ssh/authorized_keys");
+    assert_eq!(std::fs::read_to_string(&auth).unwrap(), public, "added once");
+    let keystr = public.split_whitespace().nth(1).unwrap();
+    ok(run(&["--ssh-remove-key", keystr]), "--ssh-remove-key");
+    assert_eq!(std::fs::read_to_string(&auth).unwrap(), "");
+
+    std::fs::write(dir.join(".pgpass"), "other:5432:*:u:p\n").unwrap();
+    std::fs::write(dir.join("pw"), "s3cret\n").unwrap();
+    let ci = "host=db1 port=5433 user=repl";
+    ok(run(&["--primary-conninfo", ci, "--add-password", dir.join("pw").to_str().unwrap()]), "--add-password");
+    let pgpass = std::fs::read_to_string(dir.join(".pgpass")).unwrap();
+    assert_eq!(pgpass, "db1:5433:replication:repl:s3cret\nother:5432:*:u:p\n");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.join(".pgpass")).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    ok(run(&["--primary-conninfo", ci, "--remove-password"]), "--remove-password");
+    assert_eq!(std::fs::read_to_string(dir.join(".pgpass")).unwrap(), "other:5432:*:u:p\n");
+    assert_eq!(run(&["--remove-password"]).status.code(), Some(1), "needs --primary-conninfo");
+}
