@@ -125,7 +125,13 @@ pub fn format_line(style: Style, level: Level, msg: &str) -> String {
         Style::Python => format!("{} {pid} {name} {msg}", now.format("%Y-%m-%d %H:%M:%S,%3f")),
         Style::Libusual => {
             let msg = msg.replace('\n', "\n\t");
-            format!("{} [{pid}] {name} {msg}", now.format("%Y-%m-%d %H:%M:%S%.3f %Z"))
+            // libusual prints the zone's abbreviation; chrono knows only the offset, which on
+            // the usual UTC server is spelled the way libusual spells it.
+            let zone = match now.offset().local_minus_utc() {
+                0 => "UTC".to_string(),
+                _ => now.format("%:z").to_string(),
+            };
+            format!("{} {zone} [{pid}] {name} {msg}", now.format("%Y-%m-%d %H:%M:%S%.3f"))
         }
     }
 }
