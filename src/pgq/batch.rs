@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use postgres::{Client, GenericClient, Row, Transaction};
+use postgres::{Client, GenericClient, Row, Statement, Transaction};
 
 use super::event::{Event, EVENT_COLUMNS};
 
@@ -87,6 +87,9 @@ pub struct Batch {
     pub info: BatchInfo,
     fetch_size: u32,
     cursor_name: String,
+    /// `FETCH n FROM <cursor>`, prepared once per batch: a plain `query` would parse it again
+    /// for every chunk, one more round trip each time.
+    fetch: Option<Statement>,
     state: CursorState,
     buffered: VecDeque<Event>,
     retries: Vec<(i64, i32)>,
@@ -100,6 +103,7 @@ impl Batch {
             info,
             fetch_size: fetch_size.max(1),
             cursor_name,
+            fetch: None,
             state: CursorState::NotOpened,
             buffered: VecDeque::new(),
             retries: Vec::new(),
@@ -143,9 +147,12 @@ impl Batch {
                 .with_context(|| format!("opening the event cursor of batch {}", self.info.batch_id))?
             }
             CursorState::Open => {
-                // The cursor name is ours and plain (`pgq_batch_<id>`), so no quoting is needed.
-                db.query(&format!("fetch {limit} from {}", self.cursor_name), &[])
-                    .with_context(|| format!("fetching events of batch {}", self.info.batch_id))?
+                let fetch = match &self.fetch {
+                    Some(f) => f.clone(),
+                    // The cursor name is ours and plain (`pgq_batch_<id>`), so no quoting is needed.
+                    None => self.fetch.insert(db.prepare(&format!("fetch {limit} from {}", self.cursor_name))?).clone(),
+                };
+                db.query(&fetch, &[]).with_context(|| format!("fetching events of batch {}", self.info.batch_id))?
             }
         };
         if rows.len() < limit as usize {
