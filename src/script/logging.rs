@@ -208,6 +208,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn log_file_rotates_at_log_size_keeping_log_count_files() {
+        let dir = std::env::temp_dir().join(format!("logrot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("job.log");
+        let settings = LogSettings {
+            console: false,
+            logfile: Some(path.clone()),
+            log_size: 100,
+            log_count: 2,
+            ..Default::default()
+        };
+        let mut sink = Sink { file: Some(open_log(&path).unwrap()), settings, written: 0 };
+        for i in 0..20 {
+            sink.write(&format!("line {i:02} padding padding padding"));
+        }
+        let current = std::fs::read_to_string(&path).unwrap();
+        assert!(current.contains("line 19") && current.len() <= 100, "{current}");
+        assert!(std::fs::read_to_string(dir.join("job.log.1")).unwrap().contains("line 1"));
+        assert!(dir.join("job.log.2").exists());
+        assert!(!dir.join("job.log.3").exists(), "only log_count old files are kept");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn line_formats_match_the_originals() {
         let py = format_line(Style::Python, Level::Warn, "hello");
         let parts: Vec<&str> = py.splitn(4, ' ').collect();
