@@ -11,15 +11,16 @@ use postgres::Client;
 use super::backups::{self, Lock};
 use super::commands::purge_wals;
 use super::config::WalConfig;
-use super::datacopy::{copy_datadir, rsync_excludes};
+use super::datacopy::{copy_datadir, copy_tablespaces, rsync_excludes};
 use super::transfer::{remote_walmgr_argv, rsync_argv, run_argv, Location};
 use crate::script::db;
 
 pub fn master_backup(wc: &WalConfig, dry_run: bool) -> Result<()> {
     let m = wc.master();
     let tblspc = m.master_data.join("pg_tblspc");
-    if std::fs::read_dir(&tblspc).map(|mut d| d.next().is_some()).unwrap_or(false) {
-        bail!("the cluster has tablespaces ({}); walmgr backup copies only the data directory", tblspc.display());
+    let remote = wc.storage.use_rsync || wc.storage.full_backup.local().is_none();
+    if remote && std::fs::read_dir(&tblspc).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        bail!("the cluster has tablespaces ({}): only a local backup copy carries them", tblspc.display());
     }
     if dry_run {
         log::info!("would back up {} to {}", m.master_data.display(), wc.storage.full_backup);
@@ -101,7 +102,7 @@ fn take(wc: &WalConfig) -> Result<()> {
             if tmp.exists() {
                 std::fs::remove_dir_all(&tmp).with_context(|| format!("removing leftover {}", tmp.display()))?;
             }
-            let files = copy_datadir(&m.master_data, &tmp, false)?;
+            let files = copy_datadir(&m.master_data, &tmp, false)? + copy_tablespaces(&m.master_data, &tmp)?;
             let stop = stop_backup(&mut c, new_api)?;
             write_labels(&tmp, &stop)?;
             nix::unistd::sync();

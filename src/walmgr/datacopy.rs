@@ -11,8 +11,18 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 /// Directories whose contents are never copied; the directory itself is created empty.
-const EMPTY_DIRS: &[&str] =
-    &["pg_wal", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans"];
+/// pg_tblspc's links are rebuilt by recovery from tablespace_map.
+const EMPTY_DIRS: &[&str] = &[
+    "pg_wal",
+    "pg_replslot",
+    "pg_dynshmem",
+    "pg_notify",
+    "pg_serial",
+    "pg_snapshots",
+    "pg_stat_tmp",
+    "pg_subtrans",
+    "pg_tblspc",
+];
 
 /// Top-level files never copied.
 const SKIP_FILES: &[&str] = &[
@@ -26,6 +36,23 @@ const SKIP_FILES: &[&str] = &[
     "standby.signal",
     "recovery.signal",
 ];
+
+/// Where a backup set keeps the contents of the cluster's tablespaces: `tblspc/<oid>`.
+pub const TABLESPACE_DIR: &str = "tblspc";
+
+/// Copies every tablespace the data directory links to (`pg_tblspc/<oid>`) into
+/// `dst/tblspc/<oid>`; the server's tablespace_map tells recovery where to link them again.
+pub fn copy_tablespaces(src: &Path, dst: &Path) -> Result<u64> {
+    let mut count = 0;
+    let links = src.join("pg_tblspc");
+    for entry in fs::read_dir(&links).with_context(|| format!("reading {}", links.display()))?.flatten() {
+        let target = fs::read_link(entry.path()).with_context(|| format!("reading link {}", entry.path().display()))?;
+        let to = dst.join(TABLESPACE_DIR).join(entry.file_name());
+        fs::create_dir_all(to.parent().expect("has a parent"))?;
+        copy_dir(&target, &to, Top::Below, &mut count)?;
+    }
+    Ok(count)
+}
 
 /// rsync spelling of the same rules, for backups to a remote host.
 pub fn rsync_excludes() -> Vec<String> {

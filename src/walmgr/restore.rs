@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 
 use super::backups::INFO_FILE;
 use super::config::WalConfig;
-use super::datacopy::copy_datadir;
+use super::datacopy::{copy_datadir, TABLESPACE_DIR};
 use super::pgconf::set_param;
 use super::transfer::{self_command, shell_quote};
 use super::xrestore::STOP_FILE;
@@ -62,6 +62,7 @@ pub fn clear_target(wc: &WalConfig, data: &Path) -> Result<Option<PathBuf>> {
 /// own config files from its previous directory, recovery settings, standby.signal.
 pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<()> {
     let s = wc.slave();
+    relocate_tablespaces(data)?;
     if let Some(wal) = &s.slave_pg_xlog {
         link_wal_dir(data, wal)?;
     }
@@ -82,6 +83,25 @@ pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<
     let start = s.start_cmd();
     log::info!("starting the standby: {start}");
     shell(&start, "slave_start_cmd")
+}
+
+/// A set's tablespaces travel inside it (`tblspc/<oid>`); tablespace_map, which recovery uses
+/// to link them, still names the master's directories and is pointed at these copies instead.
+fn relocate_tablespaces(data: &Path) -> Result<()> {
+    let map = data.join("tablespace_map");
+    let Ok(text) = fs::read_to_string(&map) else { return Ok(()) };
+    let mut out = String::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let oid = line.split(' ').next().unwrap_or_default();
+        let copy = data.join(TABLESPACE_DIR).join(oid);
+        if !copy.is_dir() {
+            bail!("tablespace {oid} is not in the backup set ({} missing)", copy.display());
+        }
+        out.push_str(&format!("{oid} {}\n", copy.display()));
+    }
+    fs::write(&map, out).with_context(|| format!("writing {}", map.display()))?;
+    log::info!("tablespaces placed under {}", data.join(TABLESPACE_DIR).display());
+    Ok(())
 }
 
 /// Points `data/pg_wal` at `wal`, emptied first: WAL left there by the previous standby may

@@ -21,6 +21,10 @@ pub fn slave_backup(wc: &WalConfig, dry_run: bool) -> Result<()> {
     if !s.slave_data.join("standby.signal").exists() {
         bail!("{} is not a standby (no standby.signal); back up the master instead", s.slave_data.display());
     }
+    let tblspc = s.slave_data.join("pg_tblspc");
+    if std::fs::read_dir(&tblspc).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        bail!("the standby has tablespaces ({}): back up the master instead", tblspc.display());
+    }
     if dry_run {
         log::info!("would stop the standby, copy {} to {}", s.slave_data.display(), wc.storage.full_backup);
         return Ok(());

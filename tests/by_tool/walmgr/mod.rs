@@ -169,6 +169,13 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
     let rig = Rig::new(0);
     rig.sql("create table t (id int primary key, note text)");
     rig.sql("insert into t select g, 'before backup' from generate_series(1, 100) g");
+    // A tablespace travels inside the backup set and lands inside the standby's data directory.
+    let ts = rig.master.base().join("ts1");
+    std::fs::create_dir_all(&ts).unwrap();
+    give_to_server_user(&ts);
+    rig.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
+    rig.sql("create table in_ts (id int) tablespace ts1");
+    rig.sql("insert into in_ts select generate_series(1, 25)");
     rig.switch_and_wait();
     ok(rig.run(&["backup"]), "backup");
     let listing = ok(rig.run(&["listbackups"]), "listbackups");
@@ -182,6 +189,10 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
         "standby never caught up:\n{}",
         rig.standby_log()
     );
+    assert_eq!(rig.standby_query("select count(*) from in_ts"), Some(25));
+    let oid = rig.sql("select oid from pg_tablespace where spcname = 'ts1'");
+    let link = std::fs::read_link(rig.standby.join("pg_tblspc").join(&oid)).unwrap();
+    assert!(link.starts_with(&rig.standby), "tablespace {oid} of the standby is {}", link.display());
 
     // Continuous replay: rows committed after the backup arrive segment by segment.
     for round in 0..3 {
@@ -201,6 +212,7 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
     }
 
     // The last rows never reach a finished segment: only the partial sync carries them.
+    rig.sql("insert into in_ts values (26)");
     rig.sql("insert into t select g, 'after last switch' from generate_series(401, 420) g");
     ok(rig.run(&["sync"]), "sync");
     let current = rig.sql("select pg_walfile_name(pg_current_wal_lsn())");
@@ -238,6 +250,7 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
     );
     assert_eq!(rig.standby_query("select count(*) from t"), Some(450), "{}", rig.standby_log());
     assert_eq!(rig.standby_query("select count(*) from t where note = 'after last switch'"), Some(50));
+    assert_eq!(rig.standby_query("select count(*) from in_ts"), Some(26));
 }
 
 #[test]
