@@ -9,7 +9,8 @@
 --    transactional), which costs next to nothing per row;
 --  - creating an event trigger needs a superuser, which managed servers do not give. Installed
 --    without one, an entry carries instead a digest of the catalog rows it was built from
---    (pgq._trg_stamp, starting with 'C'), read again for every event: one catalog query per row.
+--    (pgq._trg_stamp, starting with 'C'), read again for every event: one catalog query per
+--    row, some 30-40 us of server CPU.
 
 create sequence if not exists pgq.trigger_ddl_seq;
 grant select on pgq.trigger_ddl_seq to public;
@@ -36,34 +37,33 @@ exception when insufficient_privilege then
 end $$;
 
 -- Digest of everything a cache entry is built from that DDL can change: schema and table name,
--- columns (names, types, order), primary key, and the table's triggers (re-created under the
--- same name with other arguments, a trigger has another oid or row version).
-create or replace function pgq._trg_stamp(i_relid oid)
+-- columns (names, types, order), primary key, and the trigger's arguments (a trigger re-created
+-- under the same name may have others). One query on pg_attribute, which is what a row pays
+-- (a join or more subqueries cost noticeably more).
+create or replace function pgq._trg_stamp(i_relid oid, i_args text[])
 returns text as $$
 begin
-    return (select 'C' || md5(concat_ws(chr(31), n.nspname, c.relname,
+    return (select 'C' || md5(concat_ws(chr(31),
+                   pg_catalog.pg_identify_object('pg_catalog.pg_class'::regclass, i_relid, 0)::text,
                    (select pk.indkey::text from pg_catalog.pg_index pk
-                     where pk.indrelid = c.oid and pk.indisprimary),
-                   (select string_agg(a.attname || ' ' || a.atttypid, ',' order by a.attnum)
-                      from pg_catalog.pg_attribute a
-                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
-                   (select string_agg(t.oid || ' ' || t.xmin, ',' order by t.oid)
-                      from pg_catalog.pg_trigger t where t.tgrelid = c.oid)))
-              from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-             where c.oid = i_relid);
+                     where pk.indrelid = i_relid and pk.indisprimary),
+                   array_to_string(i_args, chr(31)),
+                   string_agg(a.attname || ' ' || a.atttypid, ',' order by a.attnum)))
+              from pg_catalog.pg_attribute a
+             where a.attrelid = i_relid and a.attnum > 0 and not a.attisdropped);
 end;
 $$ language plpgsql stable;
 
 -- The stamp an entry is valid under: the event trigger's sequence value, or without the event
 -- trigger the catalog digest.
-create or replace function pgq._trg_current_stamp(i_relid oid)
+create or replace function pgq._trg_current_stamp(i_relid oid, i_args text[])
 returns text as $$
 begin
     if exists (select 1 from pg_catalog.pg_event_trigger
                 where evtname = 'pgq_trigger_cache_reset' and evtenabled <> 'D') then
         return pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text;
     end if;
-    return pgq._trg_stamp(i_relid);
+    return pgq._trg_stamp(i_relid, i_args);
 end;
 $$ language plpgsql stable;
 
@@ -279,7 +279,7 @@ begin
         '{' || array_to_string(v_json, ',') || '}'];
     v_k := strpos('LSJ', i_kind);
     return array_to_string(array[
-        pgq._trg_current_stamp(i_relid),
+        pgq._trg_current_stamp(i_relid, i_args),
         i_argkey,
         case when v_flags ~ '[SBDXMI]' or v_flags !~ 'K' then '-' else 'F' end,
         v_queue, v_fqname, v_ncols::text, v_tails[v_k], v_fmts[v_k],

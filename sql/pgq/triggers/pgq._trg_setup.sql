@@ -33,7 +33,7 @@ begin
     v_key := 'pgq_trg.' || i_kind || i_relid || '_' || to_hex(hashtext(i_name));
     v_info := current_setting(v_key || 'x', true);
     if v_info is null or v_info = ''
-       or split_part(v_info, v_sep, 1) <> (case when left(v_info, 1) = 'C' then pgq._trg_stamp(i_relid)
+       or split_part(v_info, v_sep, 1) <> (case when left(v_info, 1) = 'C' then pgq._trg_stamp(i_relid, i_args)
                  else pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text end)
     then
         -- TG_ARGV counts from 0; the builder wants an ordinary 1-based array

@@ -17,7 +17,7 @@ declare
     v_ev_id bigint;
 begin
     if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
-       or v_info[1] <> (case when left(v_info[1], 1) = 'C' then pgq._trg_stamp(TG_RELID)
+       or v_info[1] <> (case when left(v_info[1], 1) = 'C' then pgq._trg_stamp(TG_RELID, TG_ARGV)
                        else pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text end)
     then
         v_text := pgq._trg_setup('S', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
