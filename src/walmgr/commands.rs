@@ -1,11 +1,13 @@
 //! The command table: which commands each role accepts, their arguments, and exit codes. The
 //! work itself lives in one module per job.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 
 use super::config::{Role, WalConfig};
+use super::transfer::{remote_walmgr_argv, run_argv, Location};
 use super::xrestore::{Restored, PAUSE_FILE};
 use super::{
     backup, backups, createslave, init, periodic, pgconf, purge, restore, standby_backup, status, sync, synch,
@@ -59,7 +61,18 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
     let st = &wc.storage;
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match (cmd, wc.role) {
-        ("setup", Role::Master) => ok(pgconf::setup(wc, o.dry_run)),
+        ("setup", Role::Master) => {
+            // The archive must exist before the first segment is handed to xarchive.
+            if !o.dry_run {
+                match &st.completed_wals {
+                    Location::Local(_) => slave_setup(wc)?,
+                    Location::Remote { host, .. } => {
+                        run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &["setup".into()])?)?
+                    }
+                }
+            }
+            ok(pgconf::setup(wc, o.dry_run))
+        }
         ("setup", Role::Slave) => ok(slave_setup(wc)),
         ("stop", _) => ok(pgconf::stop(wc, o.dry_run)),
         ("backup", Role::Master) => ok(backup::master_backup(wc, o.dry_run)),
@@ -138,16 +151,17 @@ fn unlink(p: std::path::PathBuf) -> Result<()> {
     }
 }
 
-/// Slave `setup`: the storage directories.
+/// Slave `setup` (and the master's, for a local archive): the storage directories.
 fn slave_setup(wc: &WalConfig) -> Result<()> {
     let st = &wc.storage;
     let dirs = [Some(&st.completed_wals), Some(&st.partial_wals), st.config_backup.as_ref()];
     for loc in dirs.into_iter().flatten() {
-        let dir = loc.require_local("setup")?;
+        // A master with a local archive may still send config copies elsewhere.
+        let Some(dir) = loc.local() else { continue };
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         log::info!("{} ready", dir.display());
     }
-    if let Some(parent) = st.full_backup.require_local("setup")?.parent() {
+    if let Some(parent) = st.full_backup.local().and_then(Path::parent) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
     Ok(())

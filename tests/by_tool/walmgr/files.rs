@@ -306,3 +306,40 @@ fn account_switches_manage_ssh_keys_and_the_pgpass_line() {
     assert_eq!(std::fs::read_to_string(dir.join(".pgpass")).unwrap(), "other:5432:*:u:p\n");
     assert_eq!(run(&["--remove-password"]).status.code(), Some(1), "needs --primary-conninfo");
 }
+
+#[test]
+fn master_setup_creates_a_local_archive_and_edits_postgresql_conf() {
+    let dir = TempDir::new("walmgr-setup");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("postgresql.conf"), "#archive_mode = off\t# needs restart\nwal_level = minimal\n")
+        .unwrap();
+    let ini = dir.join("wal-master.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[walmgr]\nmaster_db = host={d} port=1 dbname=x\nmaster_data = {data}\nwalmgr_data = {d}/ship\n\
+             completed_wals = %(walmgr_data)s/logs.complete\npartial_wals = %(walmgr_data)s/logs.partial\n\
+             full_backup = %(walmgr_data)s/data.master\n",
+            d = dir.path.display(),
+            data = data.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| support::skytools("walmgr3").arg(&ini).args(args).output().unwrap();
+    let out = ok(run(&["setup", "-n"]), "setup -n");
+    assert!(out.contains("archive_mode = 'on'"), "{out}");
+    assert!(!dir.join("ship").exists(), "-n changes nothing");
+    assert!(std::fs::read_to_string(data.join("postgresql.conf")).unwrap().contains("minimal"));
+
+    let out = ok(run(&["setup"]), "setup without a reachable server");
+    assert!(out.contains("server not reachable"), "{out}");
+    assert!(dir.join("ship/logs.complete").is_dir() && dir.join("ship/logs.partial").is_dir());
+    let conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+    assert!(conf.contains("\narchive_mode = 'on'\n") && conf.contains("\nwal_level = 'replica'\n"), "{conf}");
+    let cmd = conf.lines().find(|l| l.starts_with("archive_command")).unwrap();
+    assert!(
+        cmd.contains(" walmgr ") && cmd.contains(&*ini.to_string_lossy()) && cmd.ends_with("xarchive %p %f'"),
+        "{cmd}"
+    );
+}
