@@ -20,18 +20,29 @@ pub struct Tool {
     pub about: &'static str,
     pub cli: fn() -> Command,
     pub run: fn(&str, &ArgMatches) -> ExitCode,
+    /// Exit code for a command-line usage error: 2 as optparse/clap, but 3 (UNKNOWN) for the
+    /// monitoring check, where 2 would read as CRITICAL.
+    pub usage_exit: u8,
 }
 
 pub const TOOLS: &[Tool] = &[
-    Tool { name: "install", aliases: &[], about: install::ABOUT, cli: install::cli, run: install::run },
-    Tool { name: "pgqd", aliases: &[], about: crate::ticker::ABOUT, cli: crate::ticker::cli, run: crate::ticker::run },
-    Tool { name: "install-links", aliases: &[], about: links::ABOUT, cli: links::cli, run: links::run },
+    Tool { name: "install", aliases: &[], about: install::ABOUT, cli: install::cli, run: install::run, usage_exit: 2 },
+    Tool {
+        name: "pgqd",
+        aliases: &[],
+        about: crate::ticker::ABOUT,
+        cli: crate::ticker::cli,
+        run: crate::ticker::run,
+        usage_exit: 2,
+    },
+    Tool { name: "install-links", aliases: &[], about: links::ABOUT, cli: links::cli, run: links::run, usage_exit: 2 },
     Tool {
         name: "data_maintainer",
         aliases: &["data_maintainer3"],
         about: crate::data_maintainer::ABOUT,
         cli: crate::data_maintainer::cli,
         run: crate::data_maintainer::run,
+        usage_exit: 2,
     },
     Tool {
         name: "status",
@@ -39,14 +50,23 @@ pub const TOOLS: &[Tool] = &[
         about: crate::status::ABOUT,
         cli: crate::status::cli,
         run: crate::status::run,
+        usage_exit: 3,
     },
-    Tool { name: "generate", aliases: &[], about: generate::ABOUT, cli: generate::cli, run: generate::run },
+    Tool {
+        name: "generate",
+        aliases: &[],
+        about: generate::ABOUT,
+        cli: generate::cli,
+        run: generate::run,
+        usage_exit: 2,
+    },
     Tool {
         name: "qadmin",
         aliases: &[],
         about: crate::qadmin::ABOUT,
         cli: crate::qadmin::cli,
         run: crate::qadmin::run,
+        usage_exit: 2,
     },
     Tool {
         name: "walmgr",
@@ -54,6 +74,7 @@ pub const TOOLS: &[Tool] = &[
         about: crate::walmgr::ABOUT,
         cli: crate::walmgr::cli,
         run: crate::walmgr::run,
+        usage_exit: 2,
     },
 ];
 
@@ -135,7 +156,7 @@ fn run_tool(tool: &Tool, invoked_as: &str, args: Vec<OsString>) -> ExitCode {
         Err(e) => {
             let code = match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
+                _ => tool.usage_exit,
             };
             let _ = e.print();
             ExitCode::from(code)

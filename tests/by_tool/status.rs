@@ -219,3 +219,9 @@ fn queue_option_limits_the_report() {
     assert_eq!(code, 3);
     assert_eq!(out, format!("PGQ UNKNOWN: queue nope does not exist in database {}\n", db.name));
 }
+
+#[test]
+fn an_unknown_switch_is_unknown_not_critical() {
+    let out = crate::support::skytools("skytools").args(["status", "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "a usage error must not read as CRITICAL (2)");
+}
