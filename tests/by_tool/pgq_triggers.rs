@@ -389,3 +389,44 @@ insert into nn values (1, null);
         assert_eq!(error_of(&db, sql), format!("ERROR:  {msg}"), "{sql}");
     }
 }
+
+/// sqltriga UPDATE of rows whose column texts tell what changed (built inline by the trigger):
+/// quotes, backslashes, tabs, parentheses, NULLs, no change at all, a two-column pkey=.
+#[test]
+fn sqltriga_updates_of_plain_rows_match_the_original() {
+    let db = pgq_db();
+    run(
+        &db,
+        r#"
+set timezone = 'UTC';
+select pgq.create_queue('qs');
+create table up (id int primary key, a text, b bool, c timestamptz, d int);
+create trigger s after update on up for each row execute procedure pgq.sqltriga('qs');
+create table up2 (k1 int, k2 text, v text);
+create trigger s after update on up2 for each row execute procedure pgq.sqltriga('qs', 'pkey=k1,k2');
+insert into up values (1, 'x', true, '2020-01-02 03:04:05+00', 5), (2, null, null, null, null);
+update up set a = 'it''s a b\c', d = d + 1 where id = 1;
+update up set a = null, b = false where id = 1;
+update up set id = id where id = 1;
+update up set a = E'tab\tx', c = 'infinity' where id = 2;
+update up set d = 7, a = 'x(y)' where id = 2;
+insert into up2 values (1, 'k', 'v'), (2, 'k k', null);
+update up2 set v = 'w' where k1 = 1;
+update up2 set v = 'z' where k1 = 2;
+update up2 set v = v where k1 = 1;
+"#,
+    );
+    assert_events(
+        &db,
+        &[
+            "U|a=E'it''s a b\\\\c',d='6' where id='1'|public.up|<null>|<null>|<null>",
+            "U|a=NULL,b='f' where id='1'|public.up|<null>|<null>|<null>",
+            "U|id='1' where id='1'|public.up|<null>|<null>|<null>",
+            "U|a='tab\tx',c='infinity' where id='2'|public.up|<null>|<null>|<null>",
+            "U|a='x(y)',d='7' where id='2'|public.up|<null>|<null>|<null>",
+            "U|v='w' where k1='1' and k2='k'|public.up2|<null>|<null>|<null>",
+            "U|v='z' where k1='2' and k2='k k'|public.up2|<null>|<null>|<null>",
+            "U|k1='1' where k1='1' and k2='k'|public.up2|<null>|<null>|<null>",
+        ],
+    );
+}

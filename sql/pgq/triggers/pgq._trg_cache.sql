@@ -80,7 +80,8 @@ $$ language plpgsql stable;
 --    value (a NULL leaves 'name=', which the trigger trims), JSON, sqltriga INSERT
 --  9 key column positions in column order, comma separated
 -- 10 flags: S skip, B backup, D deny, X expressions, M magic columns, I ignore=, P pkey=,
---    K key list not empty, N row_to_json gives the exact jsontriga data
+--    K key list not empty, N row_to_json gives the exact jsontriga data, T every column's
+--    text tells whether it changed (equality code 'c' throughout)
 -- 11 json code per column (i int, b bool, d date, T timestamp, Z timestamptz, s string)
 -- 12 equality code per column (see pgq._trg_changed)
 -- 13 per column: k kept, i ignored, m magic
@@ -254,6 +255,9 @@ begin
       from unnest(v_keypos::integer[], v_where) as k(p, w);
     if v_native and v_mask = repeat('k', v_ncols) then
         v_flags := v_flags || 'N';
+    end if;
+    if v_eqcodes !~ '[^c]' then
+        v_flags := v_flags || 'T';
     end if;
 
     if v_flags like '%X%' then

@@ -12,6 +12,11 @@ declare
     v_row text;
     v_oldrow text;
     v_vals text[];
+    v_oldvals text[];
+    v_x text[];
+    v_names text[];
+    v_set text[];
+    v_i integer;
     v_data text;
     v_ev text[];
     v_ev_id bigint;
@@ -67,8 +72,34 @@ begin
         elsif TG_OP = 'DELETE' then
             v_data := pgq._trg_sql_where(current_setting(v_key || 'x'), pgq._trg_fields(v_row, v_info[6]::integer));
         else
-            v_data := pgq._trg_sql_update(current_setting(v_key || 'x'), pgq._trg_fields(OLD::text, v_info[6]::integer),
-                                          pgq._trg_fields(v_row, v_info[6]::integer));
+            -- Rows that split as for INSERT, of a table whose column texts tell what changed
+            -- (flag T): the SET list is built here, saving three helper calls.
+            v_oldrow := coalesce(v_oldrow, OLD::text);
+            if strpos(v_info[10], 'T') > 0 and strpos(v_row || v_oldrow, '""') = 0 then
+                v_vals := string_to_array(replace(replace(btrim(v_row, '()'), '"', ''), '\\', '\'), ',', '');
+                v_oldvals := string_to_array(replace(replace(btrim(v_oldrow, '()'), '"', ''), '\\', '\'), ',', '');
+            end if;
+            if cardinality(v_vals) = v_info[6]::integer and cardinality(v_oldvals) = v_info[6]::integer then
+                v_x := string_to_array(current_setting(v_key || 'x'), chr(30));
+                v_names := string_to_array(v_x[19], chr(31));
+                v_set := '{}';
+                for v_i in 1 .. cardinality(v_vals) loop
+                    if v_oldvals[v_i] is null and strpos(',' || v_info[9] || ',', ',' || v_i || ',') > 0 then
+                        raise exception 'logtriga: Unexpected NULL key value';
+                    elsif v_oldvals[v_i] is distinct from v_vals[v_i] then
+                        v_set := v_set || (v_names[v_i] || '=' || coalesce(quote_literal(v_vals[v_i]), 'NULL'));
+                    end if;
+                end loop;
+                if cardinality(v_set) = 0 then
+                    -- nothing changed: "set" the first key column to itself
+                    v_i := split_part(v_info[9], ',', 1)::integer;
+                    v_set := array[v_names[v_i] || '=' || quote_literal(v_oldvals[v_i])];
+                end if;
+                v_data := array_to_string(v_set, ',') || ' where ' || format(v_x[18], variadic v_oldvals);
+            else
+                v_data := pgq._trg_sql_update(current_setting(v_key || 'x'), pgq._trg_fields(v_oldrow, v_info[6]::integer),
+                                              pgq._trg_fields(v_row, v_info[6]::integer));
+            end if;
         end if;
         if v_data is not null then
             -- an assignment is a simple expression, much cheaper than PERFORM's query
