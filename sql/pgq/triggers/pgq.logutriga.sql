@@ -24,17 +24,26 @@ declare
     v_ev_id bigint;
 begin
     if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
-       or v_info[1] <> (case when left(v_info[1], 1) = 'C' then pgq._trg_stamp(TG_RELID, TG_ARGV)
-                       else pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text end)
+       or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
     then
-        v_text := pgq._trg_setup('L', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
-        v_info := string_to_array(v_text, chr(30));
-        if v_info is null then
-            v_ev := null;
-        elsif TG_OP = 'TRUNCATE' then
-            v_ev := array['R', '', v_info[5], null, null, null];
-        elsif v_info[3] <> 'F' then
-            v_ev := pgq._trg_event('L', v_text, TG_OP, NEW, OLD);
+        -- Installed without the event trigger, entries carry a catalog digest instead (see
+        -- pgq._trg_cache), checked here rather than above: a function in the expression above
+        -- would cost its lookup in every transaction even when not called.
+        if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' and left(v_info[1], 1) = 'C'
+           and v_info[1] = pgq._trg_stamp(TG_RELID, TG_ARGV)
+           and current_setting('session_replication_role') <> 'local'
+        then
+            null;  -- the entry holds
+        else
+            v_text := pgq._trg_setup('L', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
+            v_info := string_to_array(v_text, chr(30));
+            if v_info is null then
+                v_ev := null;
+            elsif TG_OP = 'TRUNCATE' then
+                v_ev := array['R', '', v_info[5], null, null, null];
+            elsif v_info[3] <> 'F' then
+                v_ev := pgq._trg_event('L', v_text, TG_OP, NEW, OLD);
+            end if;
         end if;
     elsif current_setting('session_replication_role') = 'local' then
         v_info := null;
