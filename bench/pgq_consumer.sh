@@ -9,23 +9,15 @@
 #   bench/pgq_consumer.sh        env: PGBIN, BENCH_PORT, EVENTS, RUNS
 set -eu
 
-PGBIN=${PGBIN:-$(pg_config --bindir)}
 PORT=${BENCH_PORT:-55472}
 EVENTS=${EVENTS:-300000}
 RUNS=${RUNS:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d /tmp/pgq_consumer_bench.XXXXXX)
 payload='{"id": 12345, "name": "some text value", "amount": 42.50, "flag": true}'
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
-
-as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-    -o "-p $PORT -k $dir -c listen_addresses='' -c synchronous_commit=off -c autovacuum=off" start >/dev/null
-psql() { "$PGBIN/psql" -X -q -h "$dir" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+. "$top/bench/cluster.sh"
+bench_start_cluster pgq_consumer_bench synchronous_commit=off autovacuum=off
+psql() { pg_psql "$@"; }
 connstr="host=$dir port=$PORT user=postgres dbname=bench"
 
 (cd "$top" && cargo build -q --release && cargo build -q --release --example drain --example bulk_produce)

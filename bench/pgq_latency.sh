@@ -10,7 +10,6 @@
 #   bench/pgq_latency.sh      env: PGBIN, BENCH_PORT, COUNT (200 events), INTERVAL (37 ms), RUNS (3)
 set -eu
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${BENCH_PORT:-55441}
 COUNT=${COUNT:-200}
 INTERVAL=${INTERVAL:-37}
@@ -18,28 +17,18 @@ RUNS=${RUNS:-3}
 POLL_MS=10
 top=$(cd "$(dirname "$0")/.." && pwd)
 C_PGQD=${C_PGQD:-/usr/bin/pgqd}
-dir=$(mktemp -d /tmp/pgq_latency.XXXXXX)
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
+. "$top/bench/cluster.sh"
 daemon_pid=
-cleanup() {
-    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
+bench_on_exit() { if [ -n "$daemon_pid" ]; then kill "$daemon_pid" 2>/dev/null; fi; }
 
 (cd "$top" && cargo build --release --quiet --bin skytools --example latency)
 SKYTOOLS=$top/target/release/skytools
 LATENCY=$top/target/release/examples/latency
+bench_start_cluster pgq_latency synchronous_commit=off
 mkdir -p "$dir/bin"
 ln -s "$SKYTOOLS" "$dir/bin/pgqd"
-
-as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-    -o "-p $PORT -k $dir -c listen_addresses='' -c synchronous_commit=off" start >/dev/null
-psql() { "$PGBIN/psql" -X -q -At -h "$dir" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+psql() { pg_psql -At "$@"; }
 psql -d postgres -c "create database orig" -c "create database ours"
 psql -d orig -c "create extension pgq"
 "$SKYTOOLS" install pgq --db "host=$dir port=$PORT user=postgres dbname=ours" >/dev/null

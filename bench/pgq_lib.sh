@@ -3,25 +3,14 @@
 # a queue named `bench`; helpers to take medians and ratios.
 #   env: PGBIN (PostgreSQL bin dir), BENCH_PORT, RUNS
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${BENCH_PORT:-55439}
 RUNS=${RUNS:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d /tmp/pgq_bench.XXXXXX)
 payload='{"id": 12345, "name": "some text value", "amount": 42.50, "flag": true}'
 
-# PostgreSQL refuses to run as root: run the server tools as postgres then
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
-
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
-
-as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-    -o "-p $PORT -k $dir -c listen_addresses='' -c synchronous_commit=off -c autovacuum=off" start >/dev/null
-
-psql() { "$PGBIN/psql" -X -q -h "$dir" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+. "$top/bench/cluster.sh"
+bench_start_cluster pgq_bench synchronous_commit=off autovacuum=off
+psql() { pg_psql "$@"; }
 
 psql -d postgres -c "create database orig" -c "create database ours"
 psql -d orig -c "create extension pgq"
