@@ -2,6 +2,8 @@ create or replace function pgq.upgrade_schema()
 returns int4 as $$
 -- Structural fix-ups that every install and upgrade applies; safe to run any number of times.
 -- Returns 0.
+declare
+    v_role text;
 begin
     -- coop subconsumers are idle with no last tick; very old installs had NOT NULL here
     perform 1 from pg_catalog.pg_attribute
@@ -11,25 +13,18 @@ begin
     end if;
 
     -- Roles are cluster-wide: installs into two databases at once may race to create them,
-    -- and the loser must not fail.
-    if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_reader') then
+    -- and the loser must not fail. pgq_admin comes last: it is a member of the other two.
+    foreach v_role in array array['pgq_reader', 'pgq_writer', 'pgq_admin'] loop
+        continue when exists (select 1 from pg_catalog.pg_roles where rolname = v_role);
         begin
-            create role pgq_reader;
+            if v_role = 'pgq_admin' then
+                create role pgq_admin in role pgq_reader, pgq_writer;
+            else
+                execute format('create role %I', v_role);
+            end if;
         exception when duplicate_object or unique_violation then null;
         end;
-    end if;
-    if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_writer') then
-        begin
-            create role pgq_writer;
-        exception when duplicate_object or unique_violation then null;
-        end;
-    end if;
-    if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pgq_admin') then
-        begin
-            create role pgq_admin in role pgq_reader, pgq_writer;
-        exception when duplicate_object or unique_violation then null;
-        end;
-    end if;
+    end loop;
 
     -- added in PgQ 3.5; older installs lack it
     perform 1 from pg_catalog.pg_attribute
