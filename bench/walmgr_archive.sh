@@ -2,8 +2,9 @@
 # walmgr archiving cost and restore time on a throw-away cluster started here.
 #  1. Per 16 MiB segment during a write-heavy pgbench (64 rows of 1 kB per transaction), side by
 #     side in one run: the archive_command runs, for every segment and in rotating order, a plain
-#     `cp`, a durable plain copy (dd conv=fsync to a temporary name, mv, fsync of the directory)
-#     and `walmgr xarchive` (checksummed, durable, no-overwrite). Medians in ms.
+#     `cp`, a durable plain copy (dd conv=fsync to a temporary name, mv, fsync of the directory),
+#     `walmgr xarchive` (checksummed, durable, no-overwrite) and xarchive with `compression = 1`
+#     (gzip level 1). Medians in ms, and the size of the gzipped archive against the plain one.
 #  2. xarchive alone as archive_command during pgbench, pg_receivewal --synchronous streaming the
 #     same WAL as the reference: the .ready backlog sampled every second, the WAL rate, and
 #     pg_receivewal's CPU time per segment and largest flush lag.
@@ -32,7 +33,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 [ -x "$top/target/release/skytools" ] || (cd "$top" && cargo build --release -q)
-mkdir -p "$dir/bin" "$dir/cp" "$dir/durable"
+mkdir -p "$dir/bin" "$dir/cp" "$dir/durable" "$dir/gz"
 : > "$dir/times.txt"
 cp "$top/target/release/skytools" "$dir/bin/skytools"
 W="$dir/bin/skytools walmgr"
@@ -59,6 +60,7 @@ completed_wals = %(walmgr_data)s/logs.complete
 partial_wals = %(walmgr_data)s/logs.partial
 full_backup = %(walmgr_data)s/data.master
 EOF
+sed -e "s|^completed_wals = .*|completed_wals = $dir/gz|" -e '$a compression = 1' "$dir/wal-master.ini" > "$dir/wal-master-gz.ini"
 cat > "$dir/wal-slave.ini" <<EOF
 [walmgr]
 slave_data = $dir/standby
@@ -70,7 +72,7 @@ completed_wals = %(walmgr_data)s/logs.complete
 partial_wals = %(walmgr_data)s/logs.partial
 full_backup = %(walmgr_data)s/data.master
 EOF
-# All three methods for each segment, the order rotating with the segment number.
+# All four methods for each segment, the order rotating with the segment number.
 cat > "$dir/arch3.sh" <<EOF
 #!/bin/bash
 p=\$1 f=\$2 d=$dir
@@ -78,11 +80,12 @@ now() { local t=\${EPOCHREALTIME/./}; echo \$((10#\$t)); }
 m0() { cp "\$p" "\$d/cp/\$f"; }
 m1() { dd if="\$p" of="\$d/durable/.\$f.tmp" bs=1M conv=fsync status=none && mv "\$d/durable/.\$f.tmp" "\$d/durable/\$f" && sync "\$d/durable"; }
 m2() { $W \$d/wal-master.ini xarchive "\$p" "\$f" 2>/dev/null; }
+m3() { $W \$d/wal-master-gz.ini xarchive "\$p" "\$f" 2>/dev/null; }
 [ \${#f} = 24 ] || { m2; exit; }
-r=\$(( 16#\${f:16:8} % 3 ))
+r=\$(( 16#\${f:16:8} % 4 ))
 declare -a us
-for i in 0 1 2; do k=\$(( (i + r) % 3 )); t0=\$(now); m\$k || exit 1; us[\$k]=\$(( \$(now) - t0 )); done
-echo "\$f \${us[0]} \${us[1]} \${us[2]}" >> \$d/times.txt
+for i in 0 1 2 3; do k=\$(( (i + r) % 4 )); t0=\$(now); m\$k || exit 1; us[\$k]=\$(( \$(now) - t0 )); done
+echo "\$f \${us[0]} \${us[1]} \${us[2]} \${us[3]}" >> \$d/times.txt
 EOF
 chmod +x "$dir/arch3.sh"
 [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
@@ -109,12 +112,16 @@ n=$(wc -l < "$dir/times.txt")
 cp_ms=$(awk '{print $2/1000}' "$dir/times.txt" | median)
 dur_ms=$(awk '{print $3/1000}' "$dir/times.txt" | median)
 xa_ms=$(awk '{print $4/1000}' "$dir/times.txt" | median)
+gz_ms=$(awk '{print $5/1000}' "$dir/times.txt" | median)
+gz_kb=$(awk '{print $1}' "$dir/times.txt" | (cd "$dir/gz" && xargs du -k --apparent-size -c) | tail -1 | cut -f1)
 echo "RESULT side_by_side_segments=$n count"
 echo "RESULT cp_per_segment=$cp_ms ms"
 echo "RESULT durable_copy_per_segment=$dur_ms ms"
 echo "RESULT xarchive_per_segment=$xa_ms ms"
 echo "RESULT xarchive_vs_durable_copy=$(awk -v a="$xa_ms" -v b="$dur_ms" 'BEGIN {printf "%.2f", a / b}') ratio"
-rm -rf "$dir/cp" "$dir/durable"
+echo "RESULT xarchive_gzip_per_segment=$gz_ms ms"
+echo "RESULT gzip_stored_fraction=$(awk -v k="$gz_kb" -v n="$n" 'BEGIN {printf "%.3f", k / (n * 16384)}') ratio"
+rm -rf "$dir/cp" "$dir/durable" "$dir/gz"
 
 # 2. xarchive alone, pg_receivewal beside it
 set_archive "$dir/bin/skytools walmgr $dir/wal-master.ini xarchive %p %f"

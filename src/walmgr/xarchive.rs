@@ -1,6 +1,7 @@
 //! `xarchive SRCPATH NAME` (PostgreSQL's archive_command, master side) and `xreceive NAME CRC
 //! SIZE` (its slave half when files travel by rsync). Any failure is exit 1, so PostgreSQL keeps
-//! the segment and retries; exit codes above 125 would make the archiver itself die.
+//! the segment and retries; exit codes above 125 would make the archiver itself die. With
+//! `compression` the file is gzipped on the master, before it travels.
 
 use std::fs::File;
 use std::path::Path;
@@ -10,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use super::config::WalConfig;
 use super::periodic;
-use super::store::{self, Stored, Sum};
+use super::store::{self, Format, Stored, Sum};
 use super::transfer::{remote_walmgr_argv, rsync_argv, run_argv, Location};
 
 /// Name of the file in master_data recording the last archived segment (its mtime is the time).
@@ -23,25 +24,21 @@ pub fn xarchive(wc: &WalConfig, src: &str, name: &str) -> Result<()> {
     let st = &wc.storage;
     // PostgreSQL runs archive_command in the data directory and passes %p relative to it.
     let src_path = m.master_data.join(src);
+    let format = if st.compression { Format::Gzip } else { Format::Plain };
     let outcome = match &st.completed_wals {
-        Location::Local(dir) if !st.use_rsync => store::store(&src_path, dir, name)?,
+        Location::Local(dir) if !st.use_rsync => store::store(&src_path, dir, name, format)?,
         loc => {
-            let sum = store::sum_of(&src_path)?;
-            let incoming = incoming_name(name);
-            run_argv(&rsync_argv(
-                st.compression,
-                &[],
-                &[src_path.to_string_lossy().into()],
-                &loc.rsync_path(&incoming),
-            ))?;
-            match loc {
-                Location::Local(dir) => receive(dir, name, sum)?,
-                Location::Remote { host, .. } => {
-                    let args = ["xreceive".into(), name.into(), format!("{:08x}", sum.crc32c), sum.size.to_string()];
-                    run_argv(&remote_walmgr_argv(host, &m.slave_config, &args)?)?;
-                    Stored::New(sum)
-                }
+            // A compressed file is made here and sent as it is (rsync -z would gain nothing).
+            let packed = std::env::temp_dir().join(format!("walmgr-{}-{name}.gz", std::process::id()));
+            let (sum, send) = match format {
+                Format::Plain => (store::sum_of(&src_path)?, src_path.clone()),
+                Format::Gzip => (store::write_file(&src_path, &packed, format)?, packed.clone()),
+            };
+            let sent = send_file(wc, loc, name, sum, &send);
+            if format == Format::Gzip {
+                let _ = std::fs::remove_file(&packed);
             }
+            sent?
         }
     };
     match outcome {
@@ -58,6 +55,19 @@ pub fn xarchive(wc: &WalConfig, src: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// rsync to the slave's temporary name, then the slave's half: `xreceive` over ssh, or in-process.
+fn send_file(wc: &WalConfig, loc: &Location, name: &str, sum: Sum, file: &Path) -> Result<Stored> {
+    run_argv(&rsync_argv(false, &[], &[file.to_string_lossy().into()], &loc.rsync_path(&incoming_name(name))))?;
+    match loc {
+        Location::Local(dir) => receive(dir, name, sum),
+        Location::Remote { host, .. } => {
+            let args = ["xreceive".into(), name.into(), format!("{:08x}", sum.crc32c), sum.size.to_string()];
+            run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &args)?)?;
+            Ok(Stored::New(sum))
+        }
+    }
+}
+
 /// Slave half of an rsync transfer: checks what arrived against the master's checksum, makes it
 /// durable and publishes it under the same rules as a local copy.
 pub fn xreceive(dir: &Path, name: &str, crc: &str, size: &str) -> Result<()> {
@@ -72,7 +82,7 @@ pub fn xreceive(dir: &Path, name: &str, crc: &str, size: &str) -> Result<()> {
 fn receive(dir: &Path, name: &str, sum: Sum) -> Result<Stored> {
     let tmp = dir.join(incoming_name(name));
     let result = (|| {
-        let got = store::sum_of(&tmp)?;
+        let got = store::content_sum(&tmp)?;
         if got != sum {
             bail!(
                 "{} arrived damaged: {} bytes, crc32c {:08x}, expected {} bytes, {:08x}",

@@ -34,30 +34,44 @@ fn xarchive(ini: &Path, name: &str) -> Output {
 
 #[test]
 fn xarchive_accepts_an_identical_copy_and_refuses_a_different_one() {
-    for transfer in ["copy", "rsync"] {
+    for (transfer, compression) in [("copy", 0), ("rsync", 0), ("copy", 1), ("rsync", 1)] {
+        let what = format!("transfer = {transfer}, compression = {compression}");
         let dir = TempDir::new("walmgr-x");
-        let ini = fake_master(&dir, &format!("transfer = {transfer}\n"));
+        let settings = |c: i32| format!("transfer = {transfer}\ncompression = {c}\n");
+        let ini = fake_master(&dir, &settings(compression));
         let seg = "000000010000000000000007";
         let wal = dir.join("data/pg_wal").join(seg);
-        std::fs::write(&wal, vec![7u8; 1 << 20]).unwrap();
+        let content: Vec<u8> = (0..1u32 << 18).flat_map(|i| (i % 1000).to_le_bytes()).collect();
+        std::fs::write(&wal, &content).unwrap();
         ok(xarchive(&ini, seg), "xarchive");
+        let stored = std::fs::read(dir.join("arch").join(seg)).unwrap();
+        if compression == 1 {
+            assert_eq!(stored[..2], [0x1f, 0x8b], "{what}: gzip file");
+            assert!(stored.len() < content.len() / 4, "{what}: {} bytes stored", stored.len());
+        } else {
+            assert_eq!(stored, content, "{what}");
+        }
         ok(xarchive(&ini, seg), "xarchive of an identical file");
-        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), vec![7u8; 1 << 20]);
+        // The same content under the other compression setting is the same file too.
+        fake_master(&dir, &settings(1 - compression));
+        ok(xarchive(&ini, seg), "xarchive of an identical file, other compression");
+        fake_master(&dir, &settings(compression));
+        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), stored, "{what}: untouched");
         let sum = std::fs::read_to_string(dir.join("arch").join(format!("{seg}.sum"))).unwrap();
-        assert!(sum.starts_with("crc32c=") && sum.contains("size=1048576"), "{sum}");
+        assert!(sum.starts_with("crc32c=") && sum.contains("size=1048576"), "{what}: content size: {sum}");
 
         std::fs::write(&wal, vec![8u8; 1 << 20]).unwrap();
         let out = xarchive(&ini, seg);
         let code = out.status.code().unwrap();
         assert!(code != 0 && code < 126, "must fail with a code PostgreSQL retries: {code}");
         assert!(text(&out).1.contains("not overwriting"), "{}", text(&out).1);
-        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), vec![7u8; 1 << 20], "{transfer}");
+        assert_eq!(std::fs::read(dir.join("arch").join(seg)).unwrap(), stored, "{what}");
         let names: Vec<String> = std::fs::read_dir(dir.join("arch"))
             .unwrap()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into())
             .collect();
-        assert_eq!(names.len(), 2, "{transfer}: only the file and its checksum: {names:?}");
+        assert_eq!(names.len(), 2, "{what}: only the file and its checksum: {names:?}");
         assert_eq!(std::fs::read_to_string(dir.join("data/.walshipping.last")).unwrap().trim(), seg);
     }
 }
@@ -175,6 +189,27 @@ fn xrestore_verifies_checksums_and_follows_pause_and_stop() {
     let out = walmgr(&ini, &["xrestore", seg, "pg_wal/RECOVERYXLOG"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("fails its checksum"), "{}", text(&out).1);
+    assert!(!restored.exists());
+
+    // A gzipped archive file is restored as the segment it was; damaged, it fails the same way.
+    let gz = "000000010000000000000008";
+    let content: Vec<u8> = (0..16384u32).flat_map(|i| (i % 300).to_le_bytes()).collect();
+    std::fs::write(dir.join("data/pg_wal").join(gz), &content).unwrap();
+    let master = fake_master(
+        &dir,
+        &format!("completed_wals = {}\ncompression = 1\n", dir.join("store/logs.complete").display()),
+    );
+    ok(xarchive(&master, gz), "xarchive with compression");
+    let packed = std::fs::read(dir.join("store/logs.complete").join(gz)).unwrap();
+    assert!(packed.starts_with(&[0x1f, 0x8b]) && packed.len() < content.len());
+    ok(walmgr(&ini, &["xrestore", gz, "pg_wal/RECOVERYXLOG"]), "xrestore of a gzipped file");
+    assert_eq!(std::fs::read(&restored).unwrap(), content);
+    std::fs::remove_file(&restored).unwrap();
+    let mut bad = packed.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x55;
+    std::fs::write(dir.join("store/logs.complete").join(gz), &bad).unwrap();
+    assert_eq!(walmgr(&ini, &["xrestore", gz, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
     assert!(!restored.exists());
 
     // Backup lock: taken, held by a live process, released.
