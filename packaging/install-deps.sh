@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing skytools needs on a Debian machine, if missing:
 # the PostgreSQL server, psql, and the original Skytools packages used by the side-by-side
-# compatibility tests and benchmarks. Safe to run again; does nothing when all is there.
+# compatibility tests and benchmarks, rsync and OpenSSH for walmgr. Safe to run again; does nothing when all is there.
 set -euo pipefail
 need=()
 command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ] || need+=(postgresql-15 postgresql-client-15 postgresql-server-dev-15)
@@ -13,6 +13,9 @@ command -v pgqd >/dev/null 2>&1 || need+=(pgqd)
 [ -d /usr/lib/python3/dist-packages/pgq ] || need+=(python3-pgq)
 [ -d /usr/lib/python3/dist-packages/londiste ] || need+=(python3-londiste)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
+# walmgr's transfers to a slave host: ssh and rsync, and an sshd of its own in the tests.
+command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing packages: ${need[*]} (run as root, or install them)" >&2

@@ -45,19 +45,15 @@ fn lock(wc: &WalConfig) -> Result<()> {
             Lock::Taken => Ok(()),
             Lock::HeldBy(h) => bail!("Backup lock already taken (pid {h})"),
         },
-        Location::Remote { host, .. } => {
-            run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &["xlock".into(), pid.to_string()])?)
-                .context("Backup lock already taken or not reachable")
-        }
+        Location::Remote { host, .. } => run_argv(&remote_walmgr_argv(wc, host, &["xlock".into(), pid.to_string()])?)
+            .context("Backup lock already taken or not reachable"),
     }
 }
 
 fn unlock(wc: &WalConfig) -> Result<()> {
     match &wc.storage.completed_wals {
         Location::Local(dir) => backups::release(dir),
-        Location::Remote { host, .. } => {
-            run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &["xrelease".into()])?)
-        }
+        Location::Remote { host, .. } => run_argv(&remote_walmgr_argv(wc, host, &["xrelease".into()])?),
     }
 }
 
@@ -121,14 +117,26 @@ fn take(wc: &WalConfig) -> Result<()> {
             extra.extend(rsync_excludes());
             let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
             let src = format!("{}/", m.master_data.display());
-            run_argv(&rsync_argv(wc.storage.compression, &extra, &[src], &full_backup.rsync_path("")))?;
+            run_argv(&rsync_argv(
+                &wc.storage.ssh_options,
+                wc.storage.compression,
+                &extra,
+                &[src],
+                &full_backup.rsync_path(""),
+            ))?;
             let stop = stop_backup(&mut c, new_api)?;
             let dir = std::env::temp_dir().join(format!("walmgr-label-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
             write_labels(&dir, &stop)?;
             let sources: Vec<String> =
                 std::fs::read_dir(&dir)?.flatten().map(|e| e.path().to_string_lossy().into_owned()).collect();
-            let sent = run_argv(&rsync_argv(wc.storage.compression, &[], &sources, &full_backup.rsync_path("")));
+            let sent = run_argv(&rsync_argv(
+                &wc.storage.ssh_options,
+                wc.storage.compression,
+                &[],
+                &sources,
+                &full_backup.rsync_path(""),
+            ));
             let _ = std::fs::remove_dir_all(&dir);
             sent?;
             copy_configs(wc)?;
@@ -141,7 +149,7 @@ fn take(wc: &WalConfig) -> Result<()> {
 /// one (`transfer = rsync`), with the slave's own settings when its config is on this host.
 fn slave_step(wc: &WalConfig, cmd: &str) -> Result<()> {
     match &wc.storage.full_backup {
-        Location::Remote { host, .. } => run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &[cmd.into()])?),
+        Location::Remote { host, .. } => run_argv(&remote_walmgr_argv(wc, host, &[cmd.into()])?),
         Location::Local(full_backup) => {
             let slave = wc.local_slave()?;
             if cmd == "xrotate" {
@@ -182,6 +190,8 @@ fn copy_configs(wc: &WalConfig) -> Result<()> {
             }
             Ok(())
         }
-        Location::Remote { .. } => run_argv(&rsync_argv(wc.storage.compression, &[], &confs, &dest.rsync_path(""))),
+        Location::Remote { .. } => {
+            run_argv(&rsync_argv(&wc.storage.ssh_options, wc.storage.compression, &[], &confs, &dest.rsync_path("")))
+        }
     }
 }

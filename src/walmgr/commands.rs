@@ -66,9 +66,7 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
             if !o.dry_run {
                 match &st.completed_wals {
                     Location::Local(_) => slave_setup(wc)?,
-                    Location::Remote { host, .. } => {
-                        run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &["setup".into()])?)?
-                    }
+                    Location::Remote { host, .. } => run_argv(&remote_walmgr_argv(wc, host, &["setup".into()])?)?,
                 }
             }
             ok(pgconf::setup(wc, o.dry_run))

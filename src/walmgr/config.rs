@@ -26,6 +26,8 @@ pub struct Storage {
     pub compression: bool,
     /// `rsync` even for local paths (remote paths always use rsync over ssh).
     pub use_rsync: bool,
+    /// More ssh options (`ssh_options = -p 2222 -i ~/.ssh/walmgr`) for every ssh and rsync call.
+    pub ssh_options: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +120,7 @@ fn storage(cfg: &Config, slave_host: Option<&str>) -> Result<Storage> {
         },
         compression: cfg.get_bool("compression", Some(false))?,
         use_rsync,
+        ssh_options: cfg.get_or("ssh_options", "")?.split_whitespace().map(String::from).collect(),
     })
 }
 

@@ -26,7 +26,7 @@ pub fn listbackups(wc: &WalConfig, as_json: bool) -> Result<()> {
             if as_json {
                 args.push("--json".into());
             }
-            let argv = remote_walmgr_argv(host, &wc.master().slave_config, &args)?;
+            let argv = remote_walmgr_argv(wc, host, &args)?;
             let st = std::process::Command::new(&argv[0]).args(&argv[1..]).status()?;
             anyhow::ensure!(st.success(), "listbackups on {host} failed ({st})");
             return Ok(());

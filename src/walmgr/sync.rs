@@ -112,7 +112,7 @@ impl SyncJob {
             Location::Local(dir) => write_partial(dir, name, from, len, segsize, &mut part)?,
             Location::Remote { host, .. } => {
                 let args = ["xpartialsync".into(), name.into(), from.to_string(), len.to_string(), segsize.to_string()];
-                let argv = remote_walmgr_argv(host, &self.wc.master().slave_config, &args)?;
+                let argv = remote_walmgr_argv(&self.wc, host, &args)?;
                 let mut child = Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::piped()).spawn()?;
                 std::io::copy(&mut part, child.stdin.as_mut().expect("piped"))?;
                 drop(child.stdin.take());

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use super::config::absolute;
+use super::config::{absolute, WalConfig};
 
 /// One of the slave-side directories as seen from the side that uses it.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,15 +78,21 @@ impl std::fmt::Display for Location {
 /// ssh options for unattended use: never prompt, accept a new host key.
 const SSH_OPTS: &[&str] = &["-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"];
 
+/// The ssh command with its options: the fixed ones, then `ssh_options` from the config.
+fn ssh_command(ssh_opts: &[String]) -> Vec<String> {
+    std::iter::once("ssh").chain(SSH_OPTS.iter().copied()).map(String::from).chain(ssh_opts.iter().cloned()).collect()
+}
+
 /// `rsync -a --quiet [-z] [extra...] -e "ssh ..." SRC... DST`.
-pub fn rsync_argv(compress: bool, extra: &[&str], sources: &[String], dest: &str) -> Vec<String> {
+pub fn rsync_argv(ssh_opts: &[String], compress: bool, extra: &[&str], sources: &[String], dest: &str) -> Vec<String> {
     let mut v: Vec<String> = vec!["rsync".into(), "-a".into(), "--quiet".into()];
     if compress {
         v.push("-z".into());
     }
     v.extend(extra.iter().map(|s| s.to_string()));
     v.push("-e".into());
-    v.push(std::iter::once("ssh").chain(SSH_OPTS.iter().copied()).collect::<Vec<_>>().join(" "));
+    // rsync splits this on spaces and honours quotes, as a shell would.
+    v.push(ssh_command(ssh_opts).iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
     v.extend(sources.iter().cloned());
     v.push(dest.to_string());
     v
@@ -94,21 +100,20 @@ pub fn rsync_argv(compress: bool, extra: &[&str], sources: &[String], dest: &str
 
 /// `ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no HOST 'arg' 'arg'...`: the remote shell
 /// sees each argument single-quoted, so paths with spaces or quotes arrive intact.
-pub fn ssh_argv(host: &str, remote: &[String]) -> Vec<String> {
-    let mut v: Vec<String> = vec!["ssh".into()];
-    v.extend(SSH_OPTS.iter().map(|s| s.to_string()));
+pub fn ssh_argv(ssh_opts: &[String], host: &str, remote: &[String]) -> Vec<String> {
+    let mut v = ssh_command(ssh_opts);
     v.push(host.to_string());
     v.push(remote.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
     v
 }
 
 /// The argv for running walmgr itself on the slave host: the same absolute binary path as here
-/// and the slave's config, as the original does.
-pub fn remote_walmgr_argv(host: &str, slave_config: &str, args: &[String]) -> Result<Vec<String>> {
+/// and the slave's config (`slave_config`), as the original does.
+pub fn remote_walmgr_argv(wc: &WalConfig, host: &str, args: &[String]) -> Result<Vec<String>> {
     let mut remote = self_argv()?;
-    remote.push(slave_config.to_string());
+    remote.push(wc.master().slave_config.clone());
     remote.extend(args.iter().cloned());
-    Ok(ssh_argv(host, &remote))
+    Ok(ssh_argv(&wc.storage.ssh_options, host, &remote))
 }
 
 /// How to run this walmgr again (archive_command, restore_command, ssh): the absolute binary,
@@ -177,8 +182,14 @@ mod tests {
     #[test]
     fn rsync_and_ssh_command_lines() {
         let loc = Location::parse("db2:/w/logs.complete").unwrap();
-        let argv =
-            rsync_argv(true, &["--delete"], &["/pg/pg_wal/000000010000000000000003".into()], &loc.rsync_path(""));
+        let opts = ["-p".to_string(), "2222".into(), "-i".into(), "/k/my key".into()];
+        let argv = rsync_argv(
+            &opts,
+            true,
+            &["--delete"],
+            &["/pg/pg_wal/000000010000000000000003".into()],
+            &loc.rsync_path(""),
+        );
         assert_eq!(
             argv,
             [
@@ -188,12 +199,12 @@ mod tests {
                 "-z",
                 "--delete",
                 "-e",
-                "ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no",
+                "ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no -p 2222 -i '/k/my key'",
                 "/pg/pg_wal/000000010000000000000003",
                 "db2:/w/logs.complete/"
             ]
         );
-        let ssh = ssh_argv("db2", &["/usr/bin/walmgr".into(), "/etc/wal slave.ini".into(), "it's".into()]);
+        let ssh = ssh_argv(&[], "db2", &["/usr/bin/walmgr".into(), "/etc/wal slave.ini".into(), "it's".into()]);
         assert_eq!(
             ssh,
             [

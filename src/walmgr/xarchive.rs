@@ -57,12 +57,18 @@ pub fn xarchive(wc: &WalConfig, src: &str, name: &str) -> Result<()> {
 
 /// rsync to the slave's temporary name, then the slave's half: `xreceive` over ssh, or in-process.
 fn send_file(wc: &WalConfig, loc: &Location, name: &str, sum: Sum, file: &Path) -> Result<Stored> {
-    run_argv(&rsync_argv(false, &[], &[file.to_string_lossy().into()], &loc.rsync_path(&incoming_name(name))))?;
+    run_argv(&rsync_argv(
+        &wc.storage.ssh_options,
+        false,
+        &[],
+        &[file.to_string_lossy().into()],
+        &loc.rsync_path(&incoming_name(name)),
+    ))?;
     match loc {
         Location::Local(dir) => receive(dir, name, sum),
         Location::Remote { host, .. } => {
             let args = ["xreceive".into(), name.into(), format!("{:08x}", sum.crc32c), sum.size.to_string()];
-            run_argv(&remote_walmgr_argv(host, &wc.master().slave_config, &args)?)?;
+            run_argv(&remote_walmgr_argv(wc, host, &args)?)?;
             Ok(Stored::New(sum))
         }
     }

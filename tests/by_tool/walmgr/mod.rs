@@ -5,6 +5,7 @@
 //! for the remote host. `files` has the tests that need no server.
 
 mod files;
+mod ssh;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,17 @@ impl Rig {
     /// More lines for the master config; `slave_extra` gets the master and returns more lines
     /// for the slave config.
     fn with(keep_backups: u32, master_extra: &str, slave_extra: impl Fn(&Cluster) -> String) -> Rig {
+        Rig::build(keep_backups, |_| None, master_extra, slave_extra)
+    }
+
+    /// `master_storage` gets the storage base directory and may return the master's own
+    /// storage lines (say `host:path` ones) instead of the slave's local paths.
+    fn build(
+        keep_backups: u32,
+        master_storage: impl Fn(&Path) -> Option<String>,
+        master_extra: &str,
+        slave_extra: impl Fn(&Cluster) -> String,
+    ) -> Rig {
         let master = Cluster::start_with(&["archive_mode = on", "wal_keep_size = 0"]);
         let bin = master.install_binary();
         let base = master.base().to_path_buf();
@@ -74,7 +86,8 @@ impl Rig {
                 "[walmgr]\nmaster_db = {db}\nmaster_data = {data}\nslave_config = {slave}\n{storage}{master_extra}",
                 db = master.connstr("postgres"),
                 data = master.datadir().display(),
-                slave = slave_ini.display()
+                slave = slave_ini.display(),
+                storage = master_storage(&store).unwrap_or_else(|| storage.clone()),
             ),
         )
         .unwrap();

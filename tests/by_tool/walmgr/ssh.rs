@@ -1,0 +1,158 @@
+//! walmgr to a slave reached over ssh, for real: a throw-away sshd (its own host key, an
+//! authorized_keys holding one generated key, a free port on 127.0.0.1) runs as the server user,
+//! and the master's storage is `127.0.0.1:/path`, so archiving, setup, the backup lock, the base
+//! backup, listbackups and partial sync all go through rsync and ssh to that sshd.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{free_port, ok, Rig};
+use crate::support::{give_to_server_user, is_root, text, wait_for, TempDir};
+
+const SSHD: &str = "/usr/sbin/sshd";
+
+/// An sshd of our own, stopped on drop.
+struct Sshd {
+    dir: TempDir,
+    port: u16,
+}
+
+impl Sshd {
+    fn start() -> Sshd {
+        assert!(
+            Path::new(SSHD).exists(),
+            "{SSHD} missing: packaging/install-deps.sh installs openssh-server for this test"
+        );
+        let dir = TempDir::new("walmgr-sshd");
+        for key in ["host_key", "client_key"] {
+            let out = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(dir.join(key))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "ssh-keygen: {:?}", text(&out));
+        }
+        std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
+        let port = free_port();
+        std::fs::write(
+            dir.join("sshd_config"),
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nAuthorizedKeysFile {d}/authorized_keys\n\
+                 PidFile {d}/sshd.pid\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n",
+                d = dir.path.display()
+            ),
+        )
+        .unwrap();
+        // It runs as the user that logs in through it (no privilege separation needed then).
+        give_to_server_user(&dir.path);
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", SSHD]);
+            c
+        } else {
+            Command::new(SSHD)
+        };
+        let out = cmd.arg("-f").arg(dir.join("sshd_config")).arg("-E").arg(dir.join("sshd.log")).output().unwrap();
+        assert!(out.status.success(), "sshd did not start: {:?}", text(&out));
+        let sshd = Sshd { dir, port };
+        assert!(wait_for(10.0, || sshd.log().contains("Server listening")), "sshd: {}", sshd.log());
+        sshd
+    }
+
+    /// The master's `ssh_options`: this port and key, no known_hosts file touched.
+    fn ssh_options(&self) -> String {
+        format!(
+            "-p {} -i {} -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
+            self.port,
+            self.dir.join("client_key").display()
+        )
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
+    }
+
+    fn logins(&self) -> usize {
+        self.log().matches("Accepted publickey").count()
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        if let Some(pid) = std::fs::read_to_string(self.dir.join("sshd.pid")).ok().and_then(|p| p.trim().parse().ok()) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+        }
+    }
+}
+
+fn remote(store: &Path, sub: &str) -> String {
+    format!("127.0.0.1:{}", store.join(sub).display())
+}
+
+#[test]
+fn archive_backup_and_restore_through_rsync_over_ssh() {
+    let sshd = Sshd::start();
+    let storage = |store: &Path| {
+        Some(format!(
+            "slave = 127.0.0.1\ncompleted_wals = {}\npartial_wals = {}\nfull_backup = {}\n",
+            remote(store, "logs.complete"),
+            remote(store, "logs.partial"),
+            remote(store, "data.master")
+        ))
+    };
+    // Compressed: the master gzips, rsync carries the file, xreceive checks the content over ssh.
+    let master_extra = format!("compression = 1\nssh_options = {}\n", sshd.ssh_options());
+    // Setup already ran `setup` on the slave through ssh.
+    let rig = Rig::build(0, storage, &master_extra, |_| String::new());
+    assert!(sshd.logins() >= 1, "setup did not go through ssh: {}", sshd.log());
+    assert!(rig.completed().is_dir() && rig.store.join("logs.partial").is_dir());
+
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 100)");
+    let logins = sshd.logins();
+    let seg = rig.switch_and_wait();
+    assert!(sshd.logins() > logins, "archiving did not go through ssh");
+    let packed = std::fs::read(rig.completed().join(&seg)).unwrap();
+    assert!(packed.starts_with(&[0x1f, 0x8b]), "{seg} not gzipped");
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(rig.completed())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+
+    // Base backup: lock, rotation, rsync of the data directory, labels, purge, unlock over ssh.
+    let out = ok(rig.run(&["backup"]), "backup over ssh");
+    assert!(out.contains("Full backup successful"), "{out}");
+    assert!(rig.store.join("data.master/backup_label").is_file() && rig.store.join("data.master/PG_VERSION").is_file());
+    assert!(!rig.completed().join("BACKUPLOCK").exists(), "lock released");
+    let listing = ok(rig.run(&["listbackups"]), "listbackups over ssh");
+    assert!(listing.contains("data.master"), "{listing}");
+
+    rig.sql("insert into t select generate_series(101, 200)");
+    rig.switch_and_wait();
+    ok(rig.slave(&["restore"]), "restore");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(200)),
+        "standby did not replay the WAL that came over ssh:\n{}",
+        rig.standby_log()
+    );
+
+    // Partial sync over ssh: rows that never reach a finished segment.
+    rig.sql("insert into t select generate_series(201, 230)");
+    ok(rig.run(&["sync"]), "sync over ssh");
+    let current = rig.sql("select pg_walfile_name(pg_current_wal_lsn())");
+    assert!(rig.store.join("logs.partial").join(&current).exists(), "no partial copy of {current}");
+    let mut stop = crate::support::pg_command("pg_ctl");
+    stop.arg("-D").arg(rig.master.datadir()).args(["-m", "immediate", "stop"]);
+    assert!(stop.output().unwrap().status.success());
+    ok(rig.slave(&["boot"]), "boot");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)),
+        "standby not promoted:\n{}",
+        rig.standby_log()
+    );
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(230));
+}
