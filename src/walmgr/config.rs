@@ -62,6 +62,8 @@ pub struct SlaveSettings {
     pub restore_poll: f64,
     /// A pg_wal directory outside the data directory (another disk), linked in on restore.
     pub slave_pg_xlog: Option<PathBuf>,
+    /// Where restore puts the config files saved in config_backup (None: the data directory).
+    pub slave_config_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +161,7 @@ fn slave(cfg: &Config) -> Result<SlaveSettings> {
         primary_conninfo: cfg.get_opt("primary_conninfo")?.filter(|s| !s.trim().is_empty()),
         restore_poll: cfg.get_interval("restore_poll", Some(5.0))?.max(0.01),
         slave_pg_xlog: cfg.get_path("slave_pg_xlog")?.map(|p| absolute(&p)),
+        slave_config_dir: cfg.get_path("slave_config_dir")?.map(|p| absolute(&p)),
         slave_data,
     })
 }

@@ -37,7 +37,8 @@ pub fn createslave(wc: &WalConfig, dry_run: bool) -> Result<()> {
         if !out.status.success() {
             bail!("pg_basebackup failed: {}", String::from_utf8_lossy(&out.stderr).trim());
         }
-        start_standby(wc, &s.slave_data, old.as_deref())
+        // The primary's config files are not wanted here: the standby keeps its own.
+        start_standby(wc, &s.slave_data, old.as_deref(), false)
     })();
     if let Err(e) = backups::release(completed) {
         log::warn!("releasing the backup lock: {e:#}");

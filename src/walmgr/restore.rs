@@ -1,6 +1,7 @@
 //! Slave `restore [SET [DATADIR]]` and `boot`. Restore stops the standby, keeps the old data
-//! directory as `<data>.N` (or removes it), puts a backup set in its place, points
-//! restore_command at xrestore in postgresql.auto.conf, creates standby.signal and starts it.
+//! directory as `<data>.N` (or removes it), puts a backup set in its place, brings back the
+//! config files saved in config_backup, points restore_command at xrestore in
+//! postgresql.auto.conf, creates standby.signal and starts it.
 //! Boot leaves a STOP file (xrestore then hands over the partial segment and stops waiting) and
 //! promotes the server.
 
@@ -49,7 +50,7 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
         log::info!("copying {} to {}", source.display(), data.display());
         copy_datadir(&source, &data, true)?;
     }
-    start_standby(wc, &data, old.as_deref())
+    start_standby(wc, &data, old.as_deref(), true)
 }
 
 /// Stops what runs in `data` and moves it aside (or removes it); returns where it went.
@@ -59,8 +60,9 @@ pub fn clear_target(wc: &WalConfig, data: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// Turns a fresh copy in `data` into a standby of this archive and starts it: the standby's
-/// own config files from its previous directory, recovery settings, standby.signal.
-pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<()> {
+/// own config files from its previous directory, then (`saved_configs`) those the master's
+/// backup saved in config_backup, recovery settings, standby.signal.
+pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>, saved_configs: bool) -> Result<()> {
     let s = wc.slave();
     relocate_tablespaces(data)?;
     if let Some(wal) = &s.slave_pg_xlog {
@@ -75,6 +77,9 @@ pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<
             }
         }
     }
+    if saved_configs {
+        restore_configs(wc, data)?;
+    }
     write_recovery_settings(wc, data)?;
     let completed = wc.storage.completed_wals.require_local("restore")?;
     let _ = fs::remove_file(completed.join(STOP_FILE));
@@ -83,6 +88,39 @@ pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>) -> Result<
     let start = s.start_cmd();
     log::info!("starting the standby: {start}");
     shell(&start, "slave_start_cmd")
+}
+
+/// The `*.conf` files backup saved in config_backup, into slave_config_dir (default: the data
+/// directory), with archive_command made harmless in postgresql.conf: this server must not
+/// archive into the master's archive once booted. postgresql.auto.conf is left out: it belongs
+/// to the data directory, which already has the master's copy.
+fn restore_configs(wc: &WalConfig, data: &Path) -> Result<()> {
+    let Some(saved) = wc.storage.config_backup.as_ref().and_then(|l| l.local()) else { return Ok(()) };
+    let Ok(entries) = fs::read_dir(saved) else {
+        log::info!("no saved config files in {}", saved.display());
+        return Ok(());
+    };
+    let dest = wc.slave().slave_config_dir.clone().unwrap_or_else(|| data.to_path_buf());
+    fs::create_dir_all(&dest).with_context(|| format!("creating {}", dest.display()))?;
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".conf") || name == "postgresql.auto.conf" || !entry.path().is_file() {
+            continue;
+        }
+        let to = dest.join(&name);
+        fs::copy(entry.path(), &to)
+            .with_context(|| format!("copying {} to {}", entry.path().display(), to.display()))?;
+        if name == "postgresql.conf" {
+            let text = fs::read_to_string(&to).with_context(|| format!("reading {}", to.display()))?;
+            fs::write(&to, set_param(&text, "archive_command", "/bin/true"))
+                .with_context(|| format!("writing {}", to.display()))?;
+        }
+        names.push(name);
+    }
+    names.sort();
+    log::info!("config files from {} restored into {}: {}", saved.display(), dest.display(), names.join(", "));
+    Ok(())
 }
 
 /// A set's tablespaces travel inside it (`tblspc/<oid>`); tablespace_map, which recovery uses

@@ -77,7 +77,7 @@ impl Rig {
         let slave_ini = base.join("wal-slave.ini");
         let storage = format!(
             "walmgr_data = {s}\ncompleted_wals = %(walmgr_data)s/logs.complete\npartial_wals = %(walmgr_data)s/logs.partial\n\
-             full_backup = %(walmgr_data)s/data.master\n",
+             full_backup = %(walmgr_data)s/data.master\nconfig_backup = %(walmgr_data)s/config.backup\n",
             s = store.display()
         );
         std::fs::write(
@@ -190,11 +190,22 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
     rig.sql("create table in_ts (id int) tablespace ts1");
     rig.sql("insert into in_ts select generate_series(1, 25)");
     rig.switch_and_wait();
+    // The master's config files travel through config_backup.
+    let hba = rig.master.datadir().join("pg_hba.conf");
+    let mut hba_text = std::fs::read_to_string(&hba).unwrap();
+    hba_text.push_str("# marker: the master's pg_hba.conf\n");
+    std::fs::write(&hba, &hba_text).unwrap();
     ok(rig.run(&["backup"]), "backup");
+    assert_eq!(std::fs::read_to_string(rig.store.join("config.backup/pg_hba.conf")).unwrap(), hba_text);
     let listing = ok(rig.run(&["listbackups"]), "listbackups");
     assert!(listing.contains("data.master") && listing.contains("walmgr "), "{listing}");
 
-    ok(rig.slave(&["restore"]), "restore");
+    let out = ok(rig.slave(&["restore"]), "restore");
+    assert!(out.contains("config files from"), "{out}");
+    assert_eq!(std::fs::read_to_string(rig.standby.join("pg_hba.conf")).unwrap(), hba_text);
+    let conf = std::fs::read_to_string(rig.standby.join("postgresql.conf")).unwrap();
+    let archive: Vec<&str> = conf.lines().filter(|l| l.starts_with("archive_command")).collect();
+    assert_eq!(archive, ["archive_command = '/bin/true'"], "the master's archive_command must not come along");
     assert!(rig.standby.join("standby.signal").exists());
     assert!(!rig.store.join("data.master").exists(), "the only set is moved into place");
     assert!(

@@ -95,10 +95,11 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
     let sshd = Sshd::start();
     let storage = |store: &Path| {
         Some(format!(
-            "slave = 127.0.0.1\ncompleted_wals = {}\npartial_wals = {}\nfull_backup = {}\n",
+            "slave = 127.0.0.1\ncompleted_wals = {}\npartial_wals = {}\nfull_backup = {}\nconfig_backup = {}\n",
             remote(store, "logs.complete"),
             remote(store, "logs.partial"),
-            remote(store, "data.master")
+            remote(store, "data.master"),
+            remote(store, "config.backup")
         ))
     };
     // Compressed: the master gzips, rsync carries the file, xreceive checks the content over ssh.
@@ -128,6 +129,7 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
     assert!(out.contains("Full backup successful"), "{out}");
     assert!(rig.store.join("data.master/backup_label").is_file() && rig.store.join("data.master/PG_VERSION").is_file());
     assert!(!rig.completed().join("BACKUPLOCK").exists(), "lock released");
+    assert!(rig.store.join("config.backup/pg_hba.conf").is_file(), "config files sent over ssh");
     let listing = ok(rig.run(&["listbackups"]), "listbackups over ssh");
     assert!(listing.contains("data.master"), "{listing}");
 
