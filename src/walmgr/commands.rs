@@ -10,23 +10,22 @@ use super::config::{Role, WalConfig};
 use super::transfer::{remote_walmgr_argv, run_argv, Location};
 use super::xrestore::{Restored, PAUSE_FILE};
 use super::{
-    backup, backups, createslave, init, periodic, pgconf, purge, restore, standby_backup, status, sync, synch,
-    xarchive, xrestore,
+    backup, backups, createslave, init, master_restore, periodic, pgconf, purge, restore, standby_backup, status, sync,
+    synch, xarchive, xrestore,
 };
 use super::{WalOptions, SPEC, USAGE};
 use crate::script::cli::ScriptOptions;
+use crate::script::logging::{self, LogSettings};
 use crate::script::runner;
 
 pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> ExitCode {
     let master_only = ["stop", "sync", "periodic", "synch-standby", "xarchive"];
     let slave_only = [
-        "restore",
         "createslave",
         "boot",
         "pause",
         "continue",
         "cleanup",
-        "xrestore",
         "xreceive",
         "xpartialsync",
         "xlock",
@@ -34,7 +33,7 @@ pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> E
         "xrotate",
         "xpurgewals",
     ];
-    let known = ["setup", "backup", "listbackups", "status"];
+    let known = ["setup", "backup", "listbackups", "status", "restore", "xrestore"];
     if !(master_only.contains(&cmd) || slave_only.contains(&cmd) || known.contains(&cmd)) {
         eprintln!("walmgr: unknown command '{cmd}'\n\n{USAGE}");
         return ExitCode::from(1);
@@ -52,6 +51,10 @@ pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> E
         }
     }
 }
+
+/// xrestore's exit code for a failure in archive recovery: above 125, PostgreSQL's "abort
+/// recovery" range.
+const ABORT_RECOVERY: u8 = 255;
 
 fn arg<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str> {
     args.get(i).map(String::as_str).with_context(|| format!("missing argument {what}"))
@@ -80,8 +83,12 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
         ("synch-standby", _) => ok(synch::synch_standby(wc, arg(args, 0, "NAMES")?, o.dry_run)),
         ("listbackups", _) => ok(status::listbackups(wc, o.json)),
         ("status", _) => status::status(wc, o),
-        ("restore", _) => {
-            ok(restore::restore(wc, args.first().map(String::as_str), args.get(1).map(String::as_str), o.dry_run))
+        ("restore", role) => {
+            let (set, dir) = (args.first().map(String::as_str), args.get(1).map(String::as_str));
+            match role {
+                Role::Master => ok(master_restore::master_restore(wc, set, dir, o.dry_run)),
+                Role::Slave => ok(restore::restore(wc, set, dir, o.dry_run)),
+            }
         }
         ("createslave", _) => ok(createslave::createslave(wc, o.dry_run)),
         ("boot", _) => ok(restore::boot(wc)),
@@ -95,14 +102,24 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
             arg(args, 1, "CRC")?,
             arg(args, 2, "SIZE")?,
         )),
-        ("xrestore", _) => {
-            let r = xrestore::xrestore(
-                wc,
-                arg(args, 0, "NAME")?,
-                arg(args, 1, "DESTPATH")?,
-                args.get(2).map(String::as_str),
-            )?;
-            Ok(if r == Restored::Yes { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        ("xrestore", role) => {
+            let (name, dest) = (arg(args, 0, "NAME")?, arg(args, 1, "DESTPATH")?);
+            let r = match role {
+                Role::Master => master_restore::fetch_back(wc, name, dest),
+                Role::Slave => xrestore::xrestore(wc, name, dest, args.get(2).map(String::as_str)),
+            };
+            match r {
+                Ok(Restored::Yes) => Ok(ExitCode::SUCCESS),
+                Ok(Restored::NotFound) => Ok(ExitCode::from(1)),
+                // "Not found" would end archive recovery early, at this very segment; above 125
+                // PostgreSQL stops recovery instead, and it resumes here once the cause is fixed.
+                // A standby just asks again, so a failure there stays an ordinary 1.
+                Err(e) if !(role == Role::Slave && wc.slave().slave_data.join("standby.signal").exists()) => {
+                    log::error!("xrestore: {e:#}; stopping recovery");
+                    Ok(ExitCode::from(ABORT_RECOVERY))
+                }
+                Err(e) => Err(e),
+            }
         }
         ("xpartialsync", _) => {
             let seg = args.get(3).map(|s| s.parse::<u64>()).transpose().context("bad SEGSIZE")?.unwrap_or(16 << 20);
@@ -185,6 +202,30 @@ pub fn init(opts: &ScriptOptions, o: &WalOptions) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("walmgr: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `--synch-standby NAMES` without a config file.
+pub fn synch_without_config(opts: &ScriptOptions, o: &WalOptions, names: &str) -> ExitCode {
+    let settings = LogSettings {
+        style: SPEC.log_style,
+        verbose: opts.verbose,
+        quiet: opts.quiet,
+        console: true,
+        logfile: None,
+        log_size: 0,
+        log_count: 0,
+    };
+    if let Err(e) = logging::configure(settings) {
+        eprintln!("walmgr: {e:#}");
+        return ExitCode::from(1);
+    }
+    match synch::without_config(o.pgdata.as_deref(), names, o.dry_run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("synch-standby: {e:#}");
             ExitCode::from(1)
         }
     }

@@ -129,6 +129,11 @@ fn storage(cfg: &Config, slave_host: Option<&str>) -> Result<Storage> {
 fn master(cfg: &Config, slave_host: Option<String>) -> Result<MasterSettings> {
     let master_data = absolute(&cfg.get_path("master_data")?.expect("checked by caller"));
     let master_config = cfg.get_path("master_config")?.unwrap_or_else(|| master_data.join("postgresql.conf"));
+    // walmgr3 chose between asking the server for its write position (1) and copying whole
+    // files found in pg_xlog (0), for servers before 8.2 that lacked the functions. Every server
+    // this runs against has them, and a scan of pg_wal cannot tell the segment being written
+    // from a recycled one, so sync asks the server either way: the key is checked, not used.
+    cfg.get_bool("use_xlog_functions", Some(false))?;
     Ok(MasterSettings {
         master_db: cfg.get_or("master_db", "dbname=template1")?,
         master_config,

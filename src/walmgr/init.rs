@@ -77,7 +77,7 @@ fn slave_ini_text(data: &Path, bin: &Path, walmgr_data: &str, primary: Option<&s
 }
 
 /// postgresql.conf of the cluster: Debian keeps it under /etc, initdb in the data directory.
-fn guess_config(data: &Path) -> PathBuf {
+pub fn guess_config(data: &Path) -> PathBuf {
     if let Ok(opts) = std::fs::read_to_string(data.join("postmaster.opts")) {
         if let Some(rest) = opts.split("config_file=").nth(1) {
             let path = rest.trim_start_matches('"').split('"').next().unwrap_or("");

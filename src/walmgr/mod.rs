@@ -10,6 +10,7 @@ mod createslave;
 mod datacopy;
 mod init;
 mod keys;
+mod master_restore;
 mod periodic;
 mod pgconf;
 mod purge;
@@ -58,6 +59,7 @@ Master commands:
   syncdaemon         run sync every loop_delay seconds (use -d)
   periodic           run periodic_command if command_interval has passed
   synch-standby NAMES  set synchronous_standby_names ('' = off) if a listed standby is connected
+  restore SET DATADIR  prepare DATADIR from a backup set for archive recovery (not started)
   listbackups        list backup sets
   status             archive state with monitoring exit codes
 
@@ -74,13 +76,14 @@ Slave commands:
 
 Internal commands (called by PostgreSQL or by the other side):
   xarchive SRCPATH NAME      archive_command
-  xrestore NAME DESTPATH [RESTARTPOINT]   restore_command
+  xrestore NAME DESTPATH [RESTARTPOINT]   restore_command (slave; master: fetch back)
   xreceive NAME CRC SIZE     finish a file sent by rsync
   xpartialsync NAME OFFSET LENGTH [SEGSIZE]   write stdin into a partial segment
   xlock [PID] | xrelease     backup lock
   xrotate | xpurgewals       rotate backup sets, remove WAL no longer needed
 
-Without a config: --init-master --slave HOST [--pgdata DIR], --init-slave [--pgdata DIR].";
+Without a config: --init-master --slave HOST [--pgdata DIR], --init-slave [--pgdata DIR],
+--synch-standby NAMES [--pgdata DIR].";
 
 pub fn cli() -> Command {
     common_args(Command::new("walmgr"))
@@ -154,6 +157,12 @@ pub fn cli() -> Command {
                 .long("remove-password")
                 .action(ArgAction::SetTrue)
                 .help("remove that ~/.pgpass line (with --primary-conninfo)"),
+        )
+        .arg(
+            Arg::new("synch_standby")
+                .long("synch-standby")
+                .value_name("NAMES")
+                .help("set synchronous_standby_names ('' = off); without CONFIG the master is --pgdata"),
         )
         .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("listbackups, status: JSON output"))
         .arg(
@@ -232,6 +241,9 @@ pub fn run(_invoked_as: &str, m: &ArgMatches) -> ExitCode {
     if wopts.init_master || wopts.init_slave {
         return commands::init(&opts, &wopts);
     }
+    if let (Some(names), None) = (m.get_one::<String>("synch_standby"), &opts.config) {
+        return commands::synch_without_config(&opts, &wopts, names);
+    }
     if opts.args.first().map(String::as_str) == Some("syncdaemon") && opts.config.is_some() {
         return commands::syncdaemon(&opts);
     }
@@ -246,7 +258,12 @@ pub fn run(_invoked_as: &str, m: &ArgMatches) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let Some((cmd, args)) = opts.args.split_first() else {
+    // `CONFIG --synch-standby NAMES` is the `synch-standby NAMES` command.
+    let args: Vec<String> = match m.get_one::<String>("synch_standby") {
+        Some(names) => vec!["synch-standby".into(), names.clone()],
+        None => opts.args.clone(),
+    };
+    let Some((cmd, args)) = args.split_first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(1);
     };

@@ -125,7 +125,7 @@ fn restore_configs(wc: &WalConfig, data: &Path) -> Result<()> {
 
 /// A set's tablespaces travel inside it (`tblspc/<oid>`); tablespace_map, which recovery uses
 /// to link them, still names the master's directories and is pointed at these copies instead.
-fn relocate_tablespaces(data: &Path) -> Result<()> {
+pub fn relocate_tablespaces(data: &Path) -> Result<()> {
     let map = data.join("tablespace_map");
     let Ok(text) = fs::read_to_string(&map) else { return Ok(()) };
     let mut out = String::new();
@@ -206,7 +206,7 @@ fn stop_server(wc: &WalConfig, data: &Path) -> Result<()> {
 }
 
 /// Moves the old data directory to the first free `<data>.N`, or removes it.
-fn set_aside(data: &Path, keep: bool) -> Result<Option<PathBuf>> {
+pub fn set_aside(data: &Path, keep: bool) -> Result<Option<PathBuf>> {
     if !data.exists() {
         return Ok(None);
     }

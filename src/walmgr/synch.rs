@@ -2,10 +2,14 @@
 //! but only when the new setting can be met by a standby connected now, so commits never start
 //! waiting for a standby that is not there. `''` turns synchronous replication off.
 
-use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
 
-use super::config::WalConfig;
+use anyhow::{bail, Context, Result};
+
+use super::config::{absolute, WalConfig};
+use super::init::guess_config;
 use super::pgconf::{reload, write_params};
+use crate::script::config::Config;
 use crate::script::db;
 
 /// The standby names a `synchronous_standby_names` value lists: `a, b`, `FIRST n (a, b)`,
@@ -44,6 +48,32 @@ pub fn synch_standby(wc: &WalConfig, names: &str, dry_run: bool) -> Result<()> {
         reload(m);
     }
     Ok(())
+}
+
+/// `--synch-standby NAMES` without a config: the master found from `--pgdata` (or `$PGDATA`),
+/// its config file guessed as `--init-master` does, and the server reached through the socket
+/// directory and port its postmaster.pid names.
+pub fn without_config(pgdata: Option<&Path>, names: &str, dry_run: bool) -> Result<()> {
+    let data = match pgdata.map(Path::to_path_buf).or_else(|| std::env::var_os("PGDATA").map(PathBuf::from)) {
+        Some(d) => absolute(&d),
+        None => bail!("--synch-standby without a config needs --pgdata or PGDATA"),
+    };
+    let pidfile = data.join("postmaster.pid");
+    let text = std::fs::read_to_string(&pidfile)
+        .with_context(|| format!("no running server in {} (reading {})", data.display(), pidfile.display()))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let (Some(port), Some(socket_dir)) = (lines.get(3), lines.get(4)) else {
+        bail!("{}: no port and socket directory in it", pidfile.display());
+    };
+    let host = socket_dir.split(',').next().unwrap_or("").trim();
+    let host = if host.is_empty() { "localhost" } else { host };
+    let master_db = format!("host={host} port={} dbname=template1", port.trim());
+    let (data_s, conf_s) = (data.to_string_lossy(), guess_config(&data).to_string_lossy().into_owned());
+    let cfg = Config::from_pairs(
+        "walmgr",
+        &[("master_data", &data_s), ("master_config", &conf_s), ("master_db", &master_db)],
+    );
+    synch_standby(&WalConfig::from_config(&cfg)?, names, dry_run)
 }
 
 #[cfg(test)]

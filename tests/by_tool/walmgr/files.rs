@@ -113,12 +113,18 @@ fn bad_configs_and_wrong_commands_fail_clearly() {
     let (code, err) = run("[walmgr]\nmaster_data = /tmp\ncompleted_wals = host:\n", &["status"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("host:"), "{err}");
-    let (code, err) = run("[walmgr]\nmaster_data = /tmp\n", &["xrestore", "000000010000000000000001", "x"]);
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\n", &["boot"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Action not available on current node."), "{err}");
+    let (code, err) = run("[walmgr]\nslave_data = /tmp/x\n", &["xarchive", "a", "b"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("Action not available on current node."), "{err}");
     let (code, err) = run("[walmgr]\nslave_data = /tmp/x\nkeep_backups = many\n", &["xrotate"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("keep_backups"), "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\nuse_xlog_functions = sometimes\n", &["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("use_xlog_functions") && err.lines().count() == 1, "{err}");
     let (code, err) = run("[walmgr]\nslave_data = /tmp/x\n", &["frobnicate"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("unknown command 'frobnicate'"), "{err}");
@@ -211,6 +217,23 @@ fn xrestore_verifies_checksums_and_follows_pause_and_stop() {
     std::fs::write(dir.join("store/logs.complete").join(gz), &bad).unwrap();
     assert_eq!(walmgr(&ini, &["xrestore", gz, "pg_wal/RECOVERYXLOG"]).status.code(), Some(1));
     assert!(!restored.exists());
+    // In archive recovery "not found" would end recovery at this segment: a failure must stop it
+    // (exit above 125), for the slave's xrestore and for the master's fetch-back alike.
+    std::fs::remove_file(dir.join("standby/standby.signal")).unwrap();
+    std::fs::write(dir.join("standby/recovery.signal"), b"").unwrap();
+    let out = walmgr(&ini, &["xrestore", gz, "pg_wal/RECOVERYXLOG"]);
+    assert_eq!(out.status.code(), Some(255), "{:?}", text(&out));
+    assert!(text(&out).1.contains("stopping recovery"));
+    let out = walmgr(&master, &["xrestore", gz, dir.join("fetched").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(255), "{:?}", text(&out));
+    assert!(!dir.join("fetched").exists());
+    let out = walmgr(&master, &["xrestore", "00000001000000000000000A", dir.join("fetched").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "not found: {:?}", text(&out));
+    let good = "00000001000000000000000B";
+    std::fs::write(dir.join("data/pg_wal").join(good), &content).unwrap();
+    ok(xarchive(&master, good), "xarchive");
+    ok(walmgr(&master, &["xrestore", good, dir.join("fetched").to_str().unwrap()]), "master fetch-back");
+    assert_eq!(std::fs::read(dir.join("fetched")).unwrap(), content);
 
     // Backup lock: taken, held by a live process, released.
     ok(walmgr(&ini, &["xlock", &std::process::id().to_string()]), "xlock");

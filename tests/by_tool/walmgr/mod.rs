@@ -165,6 +165,49 @@ impl Rig {
     }
 }
 
+/// A server started on a data directory walmgr prepared, stopped on drop.
+struct Started {
+    data: PathBuf,
+    port: u16,
+    base: PathBuf,
+}
+
+impl Started {
+    fn start(rig: &Rig, data: &Path) -> Started {
+        let port = free_port();
+        let base = rig.master.base().to_path_buf();
+        let log = data.with_extension("log");
+        let mut c = support::pg_command("pg_ctl");
+        c.arg("-D").arg(data).arg("-l").arg(&log).args(["-w", "-t", "60", "start", "-o"]);
+        c.arg(format!("-p {port} -k {} -c listen_addresses=''", base.display()));
+        let out = c.output().unwrap();
+        let started = Started { data: data.to_path_buf(), port, base };
+        assert!(out.status.success(), "{:?}\n{}", text(&out), std::fs::read_to_string(&log).unwrap_or_default());
+        started
+    }
+
+    fn query(&self, sql: &str) -> Option<i64> {
+        let mut c = postgres::Config::new()
+            .host_path(&self.base)
+            .port(self.port)
+            .user("postgres")
+            .dbname("postgres")
+            .connect(postgres::NoTls)
+            .ok()?;
+        c.query_one(sql, &[]).ok().map(|r| r.get(0))
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.data.with_extension("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = support::pg_command("pg_ctl").arg("-D").arg(&self.data).args(["-m", "immediate", "stop"]).output();
+    }
+}
+
 impl Drop for Rig {
     fn drop(&mut self) {
         if std::thread::panicking() {
@@ -447,9 +490,69 @@ fn createslave_makes_a_streaming_standby_and_synch_standby_makes_it_synchronous(
     assert!(wait_for(10.0, || rig.sql("select sync_state from pg_stat_replication") == "sync"));
     ok(rig.run(&["synch-standby", ""]), "synch-standby off");
     assert!(wait_for(10.0, || rig.sql("show synchronous_standby_names").is_empty()));
+    // Without a config: the master found from its data directory and postmaster.pid.
+    let no_config = |names: &str| {
+        let mut c = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&rig.bin);
+            c
+        } else {
+            Command::new(&rig.bin)
+        };
+        c.args(["walmgr", "--synch-standby", names, "--pgdata"]).arg(rig.master.datadir()).output().unwrap()
+    };
+    let out = no_config("nosuch");
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(text(&out).1.contains("At least one slave must be available"), "{:?}", text(&out));
+    ok(no_config("standby1"), "--synch-standby without a config");
+    assert!(wait_for(10.0, || rig.sql("show synchronous_standby_names") == "standby1"));
+    assert!(wait_for(10.0, || rig.sql("select sync_state from pg_stat_replication") == "sync"));
+    ok(no_config(""), "--synch-standby '' without a config");
+    assert!(wait_for(10.0, || rig.sql("show synchronous_standby_names").is_empty()));
     assert!(wait_for(30.0, || rig.standby_query("select count(*) from t") == Some(21)));
 
     ok(rig.slave(&["boot"]), "boot");
     assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
     assert_eq!(rig.standby_query("select count(*) from t"), Some(21));
+}
+
+#[test]
+fn restore_on_the_master_prepares_a_copy_that_recovers_from_the_archive() {
+    // Compressed archive: the fetched-back segments are decompressed and verified.
+    // use_xlog_functions = 0 is accepted; sync still ships by the server's write position.
+    let rig = Rig::with(0, "compression = 1\nuse_xlog_functions = 0\n", |_| String::new());
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 50)");
+    ok(rig.run(&["backup"]), "backup");
+    rig.sql("insert into t select generate_series(51, 120)");
+    rig.switch_and_wait();
+    // These rows are only in the partially synced copy of the segment being written.
+    rig.sql("insert into t select generate_series(121, 130)");
+    ok(rig.run(&["sync"]), "sync");
+
+    let out = rig.run(&["restore"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("restore SET DATADIR"), "{:?}", text(&out));
+    let copy = rig.master.base().join("recovered");
+    let out = rig.run(&["restore", "data.master", copy.to_str().unwrap()]);
+    assert!(out.status.success() && text(&out).1.contains("is ready"), "{:?}", text(&out));
+    assert!(copy.join("recovery.signal").exists() && !copy.join("standby.signal").exists());
+    assert!(!copy.join("postmaster.pid").exists(), "prepared, not started");
+    assert!(rig.store.join("data.master").exists(), "the set stays in the archive");
+    let auto = std::fs::read_to_string(copy.join("postgresql.auto.conf")).unwrap();
+    assert!(auto.contains("wal-master.ini xrestore %f") && auto.contains("archive_mode = 'off'"), "{auto}");
+
+    let server = Started::start(&rig, &copy);
+    assert!(
+        wait_for(60.0, || server.query("select (not pg_is_in_recovery())::int::bigint") == Some(1)),
+        "archive recovery did not finish:\n{}",
+        server.log()
+    );
+    assert_eq!(server.query("select count(*) from t"), Some(130), "{}", server.log());
+    assert!(server.log().contains("restored from the partially synced copy"), "{}", server.log());
+
+    // A second restore into the same place keeps what is there.
+    drop(server);
+    ok(rig.run(&["restore", "data.master", copy.to_str().unwrap()]), "restore again");
+    assert!(rig.master.base().join("recovered.0/PG_VERSION").exists(), "the previous copy is kept aside");
 }

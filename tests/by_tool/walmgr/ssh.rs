@@ -1,12 +1,13 @@
 //! walmgr to a slave reached over ssh, for real: a throw-away sshd (its own host key, an
 //! authorized_keys holding one generated key, a free port on 127.0.0.1) runs as the server user,
 //! and the master's storage is `127.0.0.1:/path`, so archiving, setup, the backup lock, the base
-//! backup, listbackups and partial sync all go through rsync and ssh to that sshd.
+//! backup, listbackups, the master's restore (fetching segments back) and partial sync all go
+//! through rsync and ssh to that sshd.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{free_port, ok, Rig};
+use super::{free_port, ok, Rig, Started};
 use crate::support::{give_to_server_user, is_root, text, wait_for, TempDir};
 
 const SSHD: &str = "/usr/sbin/sshd";
@@ -135,6 +136,18 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
 
     rig.sql("insert into t select generate_series(101, 200)");
     rig.switch_and_wait();
+    // The master's own restore: the set and then every segment come back over ssh.
+    let copy = rig.master.base().join("recovered");
+    ok(rig.run(&["restore", "data.master", copy.to_str().unwrap()]), "restore on the master over ssh");
+    let server = Started::start(&rig, &copy);
+    assert!(
+        wait_for(60.0, || server.query("select (not pg_is_in_recovery())::int::bigint") == Some(1)),
+        "archive recovery over ssh did not finish:\n{}",
+        server.log()
+    );
+    assert_eq!(server.query("select count(*) from t"), Some(200), "{}", server.log());
+    drop(server);
+
     ok(rig.slave(&["restore"]), "restore");
     assert!(
         wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(200)),
