@@ -11,7 +11,7 @@ use postgres::Client;
 use super::backups::{self, Lock};
 use super::commands::purge_wals;
 use super::config::WalConfig;
-use super::datacopy::{copy_datadir, copy_tablespaces, rsync_excludes};
+use super::datacopy::{copy_datadir, copy_tablespaces, rsync_excludes, Purpose};
 use super::transfer::{remote_walmgr_argv, rsync_argv, run_argv, Location};
 use crate::script::db;
 
@@ -98,7 +98,8 @@ fn take(wc: &WalConfig) -> Result<()> {
             if tmp.exists() {
                 std::fs::remove_dir_all(&tmp).with_context(|| format!("removing leftover {}", tmp.display()))?;
             }
-            let files = copy_datadir(&m.master_data, &tmp, false)? + copy_tablespaces(&m.master_data, &tmp)?;
+            let purpose = Purpose::Backup { keep_links: m.keep_symlinks };
+            let files = copy_datadir(&m.master_data, &tmp, purpose)? + copy_tablespaces(&m.master_data, &tmp)?;
             let stop = stop_backup(&mut c, new_api)?;
             write_labels(&tmp, &stop)?;
             nix::unistd::sync();
@@ -114,7 +115,7 @@ fn take(wc: &WalConfig) -> Result<()> {
         (full_backup, _) => {
             slave_step(wc, "xrotate")?;
             let mut extra = vec!["--delete".to_string()];
-            extra.extend(rsync_excludes());
+            extra.extend(rsync_excludes(&m.master_data, m.keep_symlinks));
             let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
             let src = format!("{}/", m.master_data.display());
             run_argv(&rsync_argv(

@@ -40,6 +40,8 @@ pub struct MasterSettings {
     /// Path of the slave's ini on the slave host, for commands run there over ssh.
     pub slave_config: String,
     pub hot_standby: bool,
+    /// A symlinked pg_wal or log directory stays a link in backups (restore creates the target).
+    pub keep_symlinks: bool,
     pub command_interval: f64,
     pub periodic_command: Option<String>,
 }
@@ -141,6 +143,7 @@ fn master(cfg: &Config, slave_host: Option<String>) -> Result<MasterSettings> {
         slave_config: cfg.get_or("slave_config", "~/conf/wal-slave.ini")?,
         slave_host,
         hot_standby: cfg.get_bool("hot_standby", Some(false))?,
+        keep_symlinks: cfg.get_bool("keep_symlinks", Some(true))?,
         command_interval: cfg.get_interval("command_interval", Some(0.0))?,
         periodic_command: cfg.get_opt("periodic_command")?.filter(|s| !s.trim().is_empty()),
         master_data,

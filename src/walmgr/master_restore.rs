@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::config::WalConfig;
-use super::datacopy::copy_datadir;
+use super::datacopy::{copy_datadir, Purpose};
 use super::pgconf::set_param;
-use super::restore::{relocate_tablespaces, running_pid, set_aside};
+use super::restore::{place_linked_dirs, relocate_tablespaces, running_pid, set_aside};
 use super::transfer::{rsync_argv, run_argv, self_command, shell_quote, Location};
 use super::walname::is_segment;
 use super::xrestore::Restored;
@@ -50,7 +50,7 @@ pub fn master_restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, 
             if !dir.join("backup_label").is_file() {
                 bail!("{} is not a backup set (no backup_label)", dir.display());
             }
-            copy_datadir(dir, &data, true)?;
+            copy_datadir(dir, &data, Purpose::Restore)?;
         }
         remote => {
             let st = &wc.storage;
@@ -62,6 +62,7 @@ pub fn master_restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, 
         }
     }
     relocate_tablespaces(&data)?;
+    place_linked_dirs(&data)?;
     fs::create_dir_all(data.join("pg_wal/archive_status"))?;
     fs::set_permissions(&data, fs::Permissions::from_mode(0o700))?;
     write_recovery_settings(wc, &data)?;

@@ -16,7 +16,7 @@ use nix::unistd::Pid;
 
 use super::backups::INFO_FILE;
 use super::config::WalConfig;
-use super::datacopy::{copy_datadir, TABLESPACE_DIR};
+use super::datacopy::{copy_datadir, Purpose, LINKED_DIRS, TABLESPACE_DIR};
 use super::pgconf::set_param;
 use super::transfer::{self_command, shell_quote};
 use super::xrestore::STOP_FILE;
@@ -48,7 +48,7 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
         fs::rename(&source, &data).with_context(|| format!("moving {} to {}", source.display(), data.display()))?;
     } else {
         log::info!("copying {} to {}", source.display(), data.display());
-        copy_datadir(&source, &data, true)?;
+        copy_datadir(&source, &data, Purpose::Restore)?;
     }
     start_standby(wc, &data, old.as_deref(), true)
 }
@@ -68,6 +68,7 @@ pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>, saved_conf
     if let Some(wal) = &s.slave_pg_xlog {
         link_wal_dir(data, wal)?;
     }
+    place_linked_dirs(data)?;
     fs::create_dir_all(data.join("pg_wal/archive_status"))?;
     fs::set_permissions(data, fs::Permissions::from_mode(0o700))?;
     if let Some(old) = old {
@@ -139,6 +140,43 @@ pub fn relocate_tablespaces(data: &Path) -> Result<()> {
     }
     fs::write(&map, out).with_context(|| format!("writing {}", map.display()))?;
     log::info!("tablespaces placed under {}", data.join(TABLESPACE_DIR).display());
+    Ok(())
+}
+
+/// A set's kept links (keep_symlinks) point where the master had its pg_wal or log directory:
+/// that path is created here. A pg_wal target that already holds anything but an empty
+/// archive_status is never touched (another server's WAL, or WAL of another history, maybe not
+/// archived yet): the copy gets a plain pg_wal directory instead, with a warning.
+pub fn place_linked_dirs(data: &Path) -> Result<()> {
+    for name in LINKED_DIRS {
+        let link = data.join(name);
+        if !link.is_symlink() {
+            continue;
+        }
+        let target = data.join(fs::read_link(&link).with_context(|| format!("reading link {}", link.display()))?);
+        let occupied = |dir: &Path| {
+            fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+                e.file_name() != "archive_status" || fs::read_dir(e.path()).map_or(true, |mut d| d.next().is_some())
+            })
+        };
+        if *name == "pg_wal" && occupied(&target) {
+            log::warn!(
+                "{} links to {}, which is not empty: left alone, {} is a plain directory here",
+                link.display(),
+                target.display(),
+                name
+            );
+            fs::remove_file(&link).with_context(|| format!("removing {}", link.display()))?;
+            fs::create_dir(&link).with_context(|| format!("creating {}", link.display()))?;
+            fs::set_permissions(&link, fs::Permissions::from_mode(0o700))?;
+            continue;
+        }
+        fs::create_dir_all(&target).with_context(|| format!("creating {}", target.display()))?;
+        if *name == "pg_wal" {
+            fs::set_permissions(&target, fs::Permissions::from_mode(0o700))?;
+        }
+        log::info!("{} links to {}", link.display(), target.display());
+    }
     Ok(())
 }
 

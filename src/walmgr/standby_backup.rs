@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use super::backups::{self, Lock, INFO_FILE};
 use super::commands::purge_wals;
 use super::config::WalConfig;
-use super::datacopy::copy_datadir;
+use super::datacopy::{copy_datadir, Purpose};
 use super::restore::{running_pid, shell};
 
 pub fn slave_backup(wc: &WalConfig, dry_run: bool) -> Result<()> {
@@ -57,7 +57,8 @@ fn copy_standby(wc: &WalConfig) -> Result<()> {
             std::fs::remove_dir_all(&tmp).with_context(|| format!("removing leftover {}", tmp.display()))?;
         }
         let (redo, redo_file, checkpoint) = control_data(&s.bin(), &s.slave_data)?;
-        let files = copy_datadir(&s.slave_data, &tmp, false)?;
+        // The standby's own pg_wal link (slave_pg_xlog) is its business, not the set's.
+        let files = copy_datadir(&s.slave_data, &tmp, Purpose::Backup { keep_links: false })?;
         let info = format!(
             "START WAL LOCATION: {redo} (file {redo_file})\nCHECKPOINT LOCATION: {checkpoint}\n\
              BACKUP FROM: standby (stopped copy)\nSTART TIME: {}\nLABEL: walmgr standby copy\n",

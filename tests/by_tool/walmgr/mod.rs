@@ -556,3 +556,61 @@ fn restore_on_the_master_prepares_a_copy_that_recovers_from_the_archive() {
     ok(rig.run(&["restore", "data.master", copy.to_str().unwrap()]), "restore again");
     assert!(rig.master.base().join("recovered.0/PG_VERSION").exists(), "the previous copy is kept aside");
 }
+
+#[test]
+fn keep_symlinks_keeps_linked_wal_and_log_directories_as_links() {
+    let rig = Rig::new(0);
+    let base = rig.master.base().to_path_buf();
+    // The master's pg_wal and log directory live elsewhere, linked from the data directory.
+    rig.master.stop();
+    let data = rig.master.datadir();
+    std::fs::rename(data.join("pg_wal"), base.join("master_wal")).unwrap();
+    std::os::unix::fs::symlink(base.join("master_wal"), data.join("pg_wal")).unwrap();
+    std::fs::create_dir(base.join("master_log")).unwrap();
+    give_to_server_user(&base.join("master_log"));
+    std::os::unix::fs::symlink(base.join("master_log"), data.join("log")).unwrap();
+    rig.master.start_again();
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 40)");
+    let set = rig.store.join("data.master");
+
+    ok(rig.run(&["backup"]), "backup with keep_symlinks (default 1)");
+    assert_eq!(std::fs::read_link(set.join("pg_wal")).unwrap(), base.join("master_wal"));
+    assert_eq!(std::fs::read_link(set.join("log")).unwrap(), base.join("master_log"));
+    // On a real slave host that path is free: point the link at one that is free here.
+    std::fs::remove_file(set.join("pg_wal")).unwrap();
+    std::os::unix::fs::symlink(base.join("slave_wal"), set.join("pg_wal")).unwrap();
+    ok(rig.slave(&["restore"]), "restore");
+    assert_eq!(std::fs::read_link(rig.standby.join("pg_wal")).unwrap(), base.join("slave_wal"));
+    assert!(base.join("slave_wal/archive_status").is_dir(), "restore creates the link's target");
+    assert_eq!(std::fs::read_link(rig.standby.join("log")).unwrap(), base.join("master_log"));
+    rig.sql("insert into t select generate_series(41, 60)");
+    let seg = rig.switch_and_wait();
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(60)),
+        "standby with a linked pg_wal did not replay:\n{}",
+        rig.standby_log()
+    );
+    assert!(base.join("slave_wal").join(&seg).exists(), "the standby's WAL goes through the link");
+
+    // A link to a directory that holds WAL (here the master's own) is never used or emptied.
+    ok(rig.run(&["backup"]), "second backup");
+    let out = ok(rig.slave(&["restore"]), "restore with the master's pg_wal path");
+    assert!(out.contains("which is not empty: left alone"), "{out}");
+    assert!(rig.standby.join("pg_wal").is_dir() && !rig.standby.join("pg_wal").is_symlink());
+    let current = rig.sql("select pg_walfile_name(pg_current_wal_lsn())");
+    assert!(base.join("master_wal").join(&current).exists(), "the master's WAL is untouched");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(60)),
+        "standby did not replay:\n{}",
+        rig.standby_log()
+    );
+
+    // keep_symlinks = 0: plain directories in the set.
+    ok(rig.run(&["backup", "--set", "keep_symlinks=0"]), "backup with keep_symlinks = 0");
+    for dir in ["pg_wal", "log"] {
+        let p = set.join(dir);
+        assert!(p.is_dir() && !p.is_symlink(), "{dir} must be a plain directory");
+    }
+    assert!(std::fs::read_dir(set.join("log")).unwrap().next().is_none(), "the master's logs stay there");
+}
