@@ -114,7 +114,9 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
                 // "Not found" would end archive recovery early, at this very segment; above 125
                 // PostgreSQL stops recovery instead, and it resumes here once the cause is fixed.
                 // A standby just asks again, so a failure there stays an ordinary 1.
-                Err(e) if !(role == Role::Slave && wc.slave().slave_data.join("standby.signal").exists()) => {
+                Err(e)
+                    if !(role == Role::Slave && xrestore::recovering_datadir(wc).join("standby.signal").exists()) =>
+                {
                     log::error!("xrestore: {e:#}; stopping recovery");
                     Ok(ExitCode::from(ABORT_RECOVERY))
                 }

@@ -78,7 +78,45 @@ pub fn write_params(m: &MasterSettings, params: &[(&str, String)], dry_run: bool
     if !dry_run {
         write_atomic(path, &text)?;
     }
+    clear_auto_conf(m, params, dry_run)
+}
+
+/// postgresql.auto.conf (ALTER SYSTEM, or restore's `archive_mode = 'off'` in a booted standby)
+/// overrides master_config: the same parameters are removed there, as ALTER SYSTEM RESET would,
+/// or what setup and stop write would silently not take effect.
+fn clear_auto_conf(m: &MasterSettings, params: &[(&str, String)], dry_run: bool) -> Result<()> {
+    let auto = m.master_data.join("postgresql.auto.conf");
+    if auto == m.master_config {
+        return Ok(());
+    }
+    let Ok(text) = std::fs::read_to_string(&auto) else { return Ok(()) };
+    let names: Vec<&str> = params.iter().map(|(n, _)| *n).collect();
+    let mut removed = Vec::new();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| match param_of(l) {
+            Some(p) if names.contains(&p.as_str()) => {
+                removed.push(l.trim().to_string());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    if removed.is_empty() {
+        return Ok(());
+    }
+    log::warn!("{}: removing {} (it would override {})", auto.display(), removed.join(", "), m.master_config.display());
+    if !dry_run {
+        write_atomic(&auto, &(kept.join("\n") + "\n"))?;
+    }
     Ok(())
+}
+
+/// The parameter an active `name = value` line sets, lower-cased.
+fn param_of(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    let key: String = t.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!key.is_empty() && t[key.len()..].trim_start().starts_with('=')).then(|| key.to_lowercase())
 }
 
 fn finish(m: &MasterSettings, needs_restart: bool, dry_run: bool, what: &str) -> Result<()> {

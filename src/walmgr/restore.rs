@@ -15,7 +15,7 @@ use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
 use super::backups::INFO_FILE;
-use super::config::WalConfig;
+use super::config::{absolute, WalConfig};
 use super::datacopy::{copy_datadir, Purpose, LINKED_DIRS, TABLESPACE_DIR};
 use super::pgconf::set_param;
 use super::transfer::{self_command, shell_quote};
@@ -36,7 +36,7 @@ pub fn restore(wc: &WalConfig, set: Option<&str>, datadir: Option<&str>, dry_run
     if !source.join("backup_label").is_file() && !source.join(INFO_FILE).is_file() {
         bail!("{} is not a backup set (no backup_label)", source.display());
     }
-    let data = datadir.map(PathBuf::from).unwrap_or_else(|| s.slave_data.clone());
+    let data = datadir.map(|d| absolute(Path::new(d))).unwrap_or_else(|| s.slave_data.clone());
     if dry_run {
         log::info!("would restore {} into {}", source.display(), data.display());
         return Ok(());
@@ -86,6 +86,10 @@ pub fn start_standby(wc: &WalConfig, data: &Path, old: Option<&Path>, saved_conf
     let _ = fs::remove_file(completed.join(STOP_FILE));
     let _ = fs::remove_file(data.join("recovery.signal"));
     fs::write(data.join("standby.signal"), b"").context("creating standby.signal")?;
+    if data != s.slave_data {
+        log::info!("{} is ready as a standby; start it yourself (slave_start_cmd is for slave_data)", data.display());
+        return Ok(());
+    }
     let start = s.start_cmd();
     log::info!("starting the standby: {start}");
     shell(&start, "slave_start_cmd")
@@ -233,6 +237,9 @@ pub fn running_pid(data: &Path) -> Option<i32> {
 fn stop_server(wc: &WalConfig, data: &Path) -> Result<()> {
     if running_pid(data).is_none() {
         return Ok(());
+    }
+    if data != wc.slave().slave_data {
+        bail!("a server is running in {}; stop it first (slave_stop_cmd is for slave_data)", data.display());
     }
     let cmd = &wc.slave().stop_cmd();
     log::info!("stopping the standby: {cmd}");

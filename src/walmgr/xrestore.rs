@@ -6,7 +6,7 @@
 //! applied (a fresh standby then never even reaches consistency). Once `boot` has left a STOP
 //! file, the partially synced copy of a missing segment is handed over. PAUSE holds replay.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -27,14 +27,24 @@ pub enum Restored {
     NotFound,
 }
 
+/// The data directory being recovered: PostgreSQL runs restore_command in it (a standby
+/// restored into another directory than slave_data, too); run by hand elsewhere, slave_data.
+pub fn recovering_datadir(wc: &WalConfig) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(here) if here.join("PG_VERSION").is_file() => here,
+        _ => wc.slave().slave_data.clone(),
+    }
+}
+
 pub fn xrestore(wc: &WalConfig, name: &str, dest: &str, restart_point: Option<&str>) -> Result<Restored> {
     check_name(name)?;
     let s = wc.slave();
     let completed = wc.storage.completed_wals.require_local("xrestore")?;
     let partial = wc.storage.partial_wals.local();
-    // PostgreSQL runs restore_command in the data directory; %p is relative to it.
-    let dest = s.slave_data.join(dest);
-    let standby = s.slave_data.join("standby.signal").exists();
+    let data = recovering_datadir(wc);
+    // %p is relative to the data directory.
+    let dest = data.join(dest);
+    let standby = data.join("standby.signal").exists();
     let parent = nix::unistd::getppid();
     let poll = Duration::from_secs_f64(s.restore_poll);
     loop {

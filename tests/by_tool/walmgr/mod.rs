@@ -342,6 +342,21 @@ fn an_older_backup_restores_with_the_wal_it_needs() {
     let first_wal = first.split("(file ").nth(1).unwrap().split(')').next().unwrap();
     assert!(rig.completed().join(first_wal).exists(), "{first_wal} purged too early");
 
+    // A set restored into another directory than slave_data is prepared as a standby, not
+    // started (slave_start_cmd is for slave_data); PostgreSQL's restore_command finds its way.
+    let other = rig.master.base().join("other");
+    let out = ok(rig.slave(&["restore", "data.master", other.to_str().unwrap()]), "restore into another directory");
+    assert!(out.contains("start it yourself"), "{out}");
+    assert!(other.join("standby.signal").exists() && !other.join("postmaster.pid").exists());
+    assert!(!rig.standby.exists(), "slave_data untouched");
+    let server = Started::start(&rig, &other);
+    assert!(
+        wait_for(60.0, || server.query("select count(*) from t") == Some(30)),
+        "standby in another directory did not replay:\n{}",
+        server.log()
+    );
+    drop(server);
+
     std::fs::create_dir_all(rig.master.base().join("extwal")).unwrap();
     std::fs::write(rig.master.base().join("extwal/000000010000000000000099"), b"stale").unwrap();
     give_to_server_user(&rig.master.base().join("extwal"));
