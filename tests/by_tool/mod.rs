@@ -6,6 +6,7 @@ mod pgq_ext;
 mod pgq_lib;
 mod pgq_sql;
 mod pgq_triggers;
+mod pgq_triggers_fast;
 mod pgqd;
 mod python_compat;
 mod qadmin;

@@ -3,103 +3,146 @@
 -- the old row for UPDATE with 'backup'. Arguments: queue name, then SKIP, backup, deny,
 -- ignore=, pkey=, when=, ev_type= .. ev_extra4= (see pgq._trg_build).
 --
--- Speed matters here (it runs inside every producing transaction), so the plain case -- cached
--- table facts, no options, ordinary row text -- is handled inline, with string functions rather
--- than helper calls or regular expressions where it can; the same prologue appears in sqltriga
--- and jsontriga for that reason. Everything else goes through pgq._trg_setup / pgq._trg_event.
--- PL/pgSQL prepares each expression it evaluates again in every transaction, so in one-row
--- transactions the number of function calls on this path is what costs; keep it small.
+-- Speed matters here (it runs inside every producing transaction). Rows of a plain trigger (no
+-- options) whose text needs no quoting take the fast path below, driven by the pgq._trg_hot
+-- entry (that file explains why it is written as it is). Everything else takes the general
+-- path: the cached table facts (pgq._trg_setup), string functions for ordinary rows, helper
+-- calls for the rest; the same structure appears in sqltriga and jsontriga.
 create or replace function pgq.logutriga()
 returns trigger as $$
 declare
-    -- key as in pgq._trg_setup
-    v_key text := 'pgq_trg.L' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
-    v_text text;
-    v_info text[] := string_to_array(current_setting(v_key, true), chr(30));
+    -- the name says what the entry depends on, see pgq._trg_hot
+    v_hotkey text := format('pgq_trg.L%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashtext(TG_NAME)::oid,
+                            pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
+                            current_setting('session_replication_role'));
+    -- '' after RESET ALL or DISCARD ALL
+    v_hot pgq._trg_hot := nullif(current_setting(v_hotkey, true), '')::pgq._trg_hot;
     v_row text;
-    v_oldrow text;
     v_vals text[];
-    v_data text;
-    v_ev text[];
     v_ev_id bigint;
 begin
-    if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
-       or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
-    then
-        -- Installed without the event trigger, entries carry a catalog digest instead (see
-        -- pgq._trg_cache), checked here rather than above: a function in the expression above
-        -- would cost its lookup in every transaction even when not called.
-        if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' and left(v_info[1], 1) = 'C'
-           and v_info[1] = pgq._trg_stamp(TG_RELID, TG_ARGV)
-           and current_setting('session_replication_role') <> 'local'
+    if v_hot.fast then
+        v_row := coalesce(NEW, OLD)::text;
+        if v_hot.key1 then
+            -- UPDATE: the key, the first column, is unchanged when the old row text starts with
+            -- the same first field; a quoted one is left to the general path
+            if starts_with(OLD::text, substring(v_row, '^\([^",]*,')) is not true then
+                v_row := null;
+            end if;
+        end if;
+        -- The row text urlencoded (see the general path below), its quotes dropped; a doubled
+        -- quote (an empty value or one holding '"') becomes '&', which the test below refuses,
+        -- as it refuses parentheses within and a value holding a comma (a field too many).
+        v_row := replace(replace(replace(replace(replace(replace(v_row, '""', '&'), '"', ''),
+                                                 '%', '%25'), ':', '%3a'), '+', '%2b'), ' ', '+');
+        -- each value gets its '=' (the format string has only the names): a NULL, an empty
+        -- field, becomes the name alone
+        v_vals := string_to_array(replace(replace(replace(v_row, ',', ',='), '(', '='), ')', ''), ',', '=');
+        if v_row ~ '^\([0-9A-Za-z_.%+,-]*\)$' and cardinality(v_vals) = v_hot.ncols then
+            v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, format(v_hot.fmt, variadic v_vals),
+                                        v_hot.tbl, null, null, null);
+            if v_hot.ret_null then
+                return null;
+            elsif v_hot.use_old then
+                return OLD;
+            end if;
+            return NEW;
+        end if;
+    end if;
+
+    declare
+        v_key text;
+        v_text text;
+        v_info text[];
+        v_oldrow text;
+        v_data text;
+        v_ev text[];
+    begin
+        v_vals := null;
+        -- key as in pgq._trg_setup
+        v_key := 'pgq_trg.L' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
+        v_info := string_to_array(current_setting(v_key, true), chr(30));
+        if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
+           or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
         then
-            null;  -- the entry holds
-        else
-            v_text := pgq._trg_setup('L', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
-            v_info := string_to_array(v_text, chr(30));
-            if v_info is null then
-                v_ev := null;
-            elsif TG_OP = 'TRUNCATE' then
-                v_ev := array['R', '', v_info[5], null, null, null];
-            elsif v_info[3] <> 'F' then
-                v_ev := pgq._trg_event('L', v_text, TG_OP, NEW, OLD);
-            end if;
-        end if;
-    elsif current_setting('session_replication_role') = 'local' then
-        v_info := null;
-    end if;
-
-    if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then
-        if TG_OP = 'DELETE' then
-            v_row := OLD::text;
-        else
-            v_row := NEW::text;
-        end if;
-        if TG_OP = 'UPDATE' and v_info[9] <> '' then
-            -- A key change is refused. The key is usually one unquoted first column: compare
-            -- that field of the two row texts instead of splitting both rows.
-            v_oldrow := OLD::text;
-            if v_info[9] <> '1' or left(v_row, 2) = '("' or left(v_oldrow, 2) = '("'
-               or split_part(v_row, ',', 1) <> split_part(v_oldrow, ',', 1)
+            -- Installed without the event trigger, entries carry a catalog digest instead (see
+            -- pgq._trg_cache), checked here rather than above: a function in the expression above
+            -- would cost its lookup in every transaction even when not called.
+            if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' and left(v_info[1], 1) = 'C'
+               and v_info[1] = pgq._trg_stamp(TG_RELID, TG_ARGV)
+               and current_setting('session_replication_role') <> 'local'
             then
-                perform pgq._trg_update_check(current_setting(v_key || 'x'),
-                                              pgq._trg_fields(v_oldrow, v_info[6]::integer),
-                                              pgq._trg_fields(v_row, v_info[6]::integer));
+                null;  -- the entry holds
+            else
+                v_text := pgq._trg_setup('L', TG_RELID, TG_NAME, TG_ARGV, TG_WHEN, TG_LEVEL, TG_OP);
+                v_info := string_to_array(v_text, chr(30));
+                if v_info is null then
+                    v_ev := null;
+                elsif TG_OP = 'TRUNCATE' then
+                    v_ev := array['R', '', v_info[5], null, null, null];
+                elsif v_info[3] <> 'F' then
+                    v_ev := pgq._trg_event('L', v_text, TG_OP, NEW, OLD);
+                end if;
             end if;
+        elsif current_setting('session_replication_role') = 'local' then
+            v_info := null;
         end if;
-        -- Rows without doubled quotes (no value is empty or holds '"'): record_out then uses '"'
-        -- only as a plain delimiter and doubles nothing but backslashes, so the row text gives
-        -- the values joined by ','. All of them are encoded at once, the commas kept; a value
-        -- holding a comma shows as an extra field and takes pgq._trg_fields instead.
-        -- ':' and '+' (timestamps) are common enough to replace before looking for the rest.
-        if strpos(v_row, '""') = 0 then
-            v_data := replace(replace(replace(replace(replace(btrim(v_row, '()'), '"', ''), '\\', '\'),
-                                                      '%', '%25'), ':', '%3a'), '+', '%2b');
-            if v_data ~ '[^0-9A-Za-z_.%, -]' then
-                v_data := pgq._trg_urlencode_joined(v_data, ',');
-            end if;
-            v_vals := string_to_array(replace(v_data, ' ', '+'), ',');
+        if v_hot is null and v_info is not null then
+            perform set_config(v_hotkey, pgq._trg_hot_entry('L', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
-        if cardinality(v_vals) = v_info[6]::integer then
-            -- a NULL left a bare 'name=' (no value encodes to '' on this path)
-            v_data := left(replace(format(v_info[8], variadic v_vals) || '&', '=&', '&'), -1);
-        else
-            v_data := pgq._trg_urlencode_row(split_part(current_setting(v_key || 'x'), chr(30), 15),
-                                             pgq._trg_fields(v_row, v_info[6]::integer), v_row);
-        end if;
-        -- an assignment is a simple expression, much cheaper than PERFORM's query
-        v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5],
-                                    null, null, null);
-    end if;
 
-    if v_ev is not null then
-        v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
-    end if;
-    if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then
-        return null;
-    elsif TG_OP = 'DELETE' then
-        return OLD;
-    end if;
-    return NEW;
+        if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then
+            if TG_OP = 'DELETE' then
+                v_row := OLD::text;
+            else
+                v_row := NEW::text;
+            end if;
+            if TG_OP = 'UPDATE' and v_info[9] <> '' then
+                -- A key change is refused. The key is usually one unquoted first column: compare
+                -- that field of the two row texts instead of splitting both rows.
+                v_oldrow := OLD::text;
+                if v_info[9] <> '1' or left(v_row, 2) = '("' or left(v_oldrow, 2) = '("'
+                   or split_part(v_row, ',', 1) <> split_part(v_oldrow, ',', 1)
+                then
+                    perform pgq._trg_update_check(current_setting(v_key || 'x'),
+                                                  pgq._trg_fields(v_oldrow, v_info[6]::integer),
+                                                  pgq._trg_fields(v_row, v_info[6]::integer));
+                end if;
+            end if;
+            -- Rows without doubled quotes (no value is empty or holds '"'): record_out then uses '"'
+            -- only as a plain delimiter and doubles nothing but backslashes, so the row text gives
+            -- the values joined by ','. All of them are encoded at once, the commas kept; a value
+            -- holding a comma shows as an extra field and takes pgq._trg_fields instead.
+            -- ':' and '+' (timestamps) are common enough to replace before looking for the rest.
+            if strpos(v_row, '""') = 0 then
+                v_data := replace(replace(replace(replace(replace(btrim(v_row, '()'), '"', ''), '\\', '\'),
+                                                          '%', '%25'), ':', '%3a'), '+', '%2b');
+                if v_data ~ '[^0-9A-Za-z_.%, -]' then
+                    v_data := pgq._trg_urlencode_joined(v_data, ',');
+                end if;
+                v_vals := string_to_array(replace(v_data, ' ', '+'), ',');
+            end if;
+            if cardinality(v_vals) = v_info[6]::integer then
+                -- a NULL left a bare 'name=' (no value encodes to '' on this path)
+                v_data := left(replace(format(v_info[8], variadic v_vals) || '&', '=&', '&'), -1);
+            else
+                v_data := pgq._trg_urlencode_row(split_part(current_setting(v_key || 'x'), chr(30), 15),
+                                                 pgq._trg_fields(v_row, v_info[6]::integer), v_row);
+            end if;
+            -- an assignment is a simple expression, much cheaper than PERFORM's query
+            v_ev_id := pgq.insert_event(v_info[4], substr(TG_OP, 1, 1) || v_info[7], v_data, v_info[5],
+                                        null, null, null);
+        end if;
+
+        if v_ev is not null then
+            v_ev_id := pgq.insert_event(v_info[4], v_ev[1], v_ev[2], v_ev[3], v_ev[4], v_ev[5], v_ev[6]);
+        end if;
+        if TG_WHEN = 'AFTER' or strpos(v_info[10], 'S') > 0 then
+            return null;
+        elsif TG_OP = 'DELETE' then
+            return OLD;
+        end if;
+        return NEW;
+    end;
 end;
 $$ language plpgsql;

@@ -1,0 +1,179 @@
+//! The fast path of our row triggers (pgq._trg_hot) against the original C triggers, side by
+//! side in one database: the same statements run on a table with the C trigger and on a twin
+//! table with ours, and both must write the same events. Each table gets many rows in one
+//! session, so after the first row every row meets the cached fast path, and the rows are
+//! chosen to sit on both sides of its limits (quotes, commas, parentheses, backslashes, NULLs
+//! and empty strings in every position, key changes).
+
+use crate::support::Db;
+
+const KINDS: [&str; 3] = ["logutriga", "sqltriga", "jsontriga"];
+
+/// Declares the original C triggers as `orig.*` next to our pgq (the Debian package
+/// postgresql-15-pgq3 provides the library, packaging/install-deps.sh installs it).
+fn side_by_side_db() -> Db {
+    let db = Db::new();
+    db.install(&["pgq"]);
+    let mut sql = String::from("create schema orig; create schema c; create schema p;\n");
+    for kind in KINDS {
+        sql.push_str(&format!(
+            "create function orig.{kind}() returns trigger as '$libdir/pgq_triggers', 'pgq_{kind}' language c;\n"
+        ));
+    }
+    db.psql(&sql);
+    db
+}
+
+/// Creates `c.NAME` and `p.NAME` from the column list, with the C trigger on the first and
+/// ours on the second, writing to queues `c_NAME` and `p_NAME`; `args` are extra trigger
+/// arguments, `timing` BEFORE or AFTER.
+fn twin_tables(name: &str, columns: &str, kind: &str, timing: &str) -> String {
+    let mut sql = String::new();
+    for (side, func) in [("c", format!("orig.{kind}")), ("p", format!("pgq.{kind}"))] {
+        sql.push_str(&format!(
+            "select pgq.create_queue('{side}_{name}');\n\
+             create table {side}.{name} ({columns});\n\
+             create trigger t {timing} insert or update or delete on {side}.{name} \
+             for each row execute procedure {func}('{side}_{name}');\n"
+        ));
+    }
+    sql
+}
+
+/// The same statements, with `T` standing for the table, on both sides.
+fn on_both(statements: &str) -> String {
+    ["c", "p"].iter().map(|side| statements.replace("T.", &format!("{side}."))).collect()
+}
+
+/// Events written for one side's table, with the schema name made neutral.
+fn side_events(db: &Db, side: &str, name: &str) -> Vec<String> {
+    let out = db.psql(&format!(
+        "select string_agg(concat_ws('|', ev_type, coalesce(ev_data, '<null>'), \
+         coalesce(ev_extra2, '<null>')), chr(30) order by ev_id) \
+         from pgq.event_template where ev_extra1 = '{side}.{name}'"
+    ));
+    out.split('\u{1e}').filter(|l| !l.is_empty()).map(|l| l.replace(&format!("[\"{side}\","), "[\"S\",")).collect()
+}
+
+/// The error line of a statement that must fail (the context lines differ: C has none).
+fn error_of(db: &Db, sql: &str) -> String {
+    let out = db.psql_raw(sql);
+    assert!(!out.status.success(), "expected a failure: {sql}");
+    String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string()
+}
+
+fn assert_same_events(db: &Db, name: &str) -> usize {
+    let c = side_events(db, "c", name);
+    let p = side_events(db, "p", name);
+    assert!(!c.is_empty(), "no events from the C trigger on {name}");
+    assert_eq!(p, c, "events of {name}: ours (left) vs the C trigger (right)");
+    c.len()
+}
+
+/// Rows that the fast path takes and rows it must hand over to the general path, inserted,
+/// updated (key kept and key changed) and deleted.
+const ROWS: &str = r#"
+insert into T.x values (1, 'plain', 1, '2020-01-02 03:04:05.678+00', 1.5);
+insert into T.x values (2, 'two words', null, null, null);
+insert into T.x values (3, null, 3, '2021-06-07 08:09:10+00', -2);
+insert into T.x values (4, '', 4, null, 0);
+insert into T.x values (5, 'say "hi"', 5, null, 1e10);
+insert into T.x values (6, 'a,b', 6, null, null);
+insert into T.x values (7, 'x(y)z', 7, null, null);
+insert into T.x values (8, '(NULL', 8, null, null);
+insert into T.x values (9, 'NULL', null, null, null);
+insert into T.x values (10, E'back\\slash', 10, null, null);
+insert into T.x values (11, 'it''s 100% a+b=c:d&e/f?g#h~i*j!', 11, null, null);
+insert into T.x values (12, E'tab\there\nnewline', 12, null, null);
+insert into T.x values (13, 'ñ€ unicode', 13, null, null);
+insert into T.x values (14, ')', 14, null, null);
+insert into T.x values (15, ',', null, null, null);
+insert into T.x values (16, '-._', 16, 'infinity', 'NaN');
+insert into T.x (id) values (17);
+insert into T.x (id, d) values (18, 5);
+insert into T.x select i, 'row ' || i, i, '2022-01-01 00:00:00+00'::timestamptz + i * interval '1 hour', i / 3.0
+  from generate_series(100, 120) i;
+update T.x set b = b + 1 where id between 100 and 105;
+update T.x set a = 'changed' where id in (1, 2, 3);
+update T.x set a = null, b = null, ts = null, d = null where id = 4;
+update T.x set a = 'q"uote', b = 0 where id = 5;
+delete from T.x where id in (7, 8, 9, 100);
+delete from T.x where id between 113 and 120;
+"#;
+
+const COLUMNS: &str = "id int primary key, a text, b int, ts timestamptz, d numeric";
+
+#[test]
+fn fast_path_rows_match_the_c_triggers() {
+    let db = side_by_side_db();
+    let mut sql = String::from("set timezone = 'UTC';\n");
+    for kind in KINDS {
+        for timing in ["after", "before"] {
+            sql.push_str(&twin_tables(&format!("{kind}_{timing}"), COLUMNS, kind, timing));
+        }
+    }
+    db.psql(&sql);
+    for kind in KINDS {
+        for timing in ["after", "before"] {
+            let name = format!("{kind}_{timing}");
+            db.psql(&format!("set timezone = 'UTC';\n{}", on_both(&ROWS.replace("T.x", &format!("T.{name}")))));
+            let n = assert_same_events(&db, &name);
+            assert!(n > 50, "{name}: only {n} events");
+        }
+    }
+    // a changed key is refused by both, after the cached entry exists
+    for kind in KINDS {
+        let name = format!("{kind}_after");
+        for change in ["set id = 1000 where id = 6", "set id = id + 500 where id between 110 and 112"] {
+            let c = error_of(&db, &format!("update c.{name} {change}"));
+            let p = error_of(&db, &format!("update p.{name} {change}"));
+            assert_eq!(p, c);
+            assert!(c.contains("primary key update not allowed"), "{c}");
+        }
+    }
+    // BEFORE triggers hand back the row: both sides stored the same rows
+    for kind in KINDS {
+        let name = format!("{kind}_before");
+        let c = db.psql(&format!("select string_agg(x::text, ';' order by id) from c.{name} x"));
+        let p = db.psql(&format!("select string_agg(x::text, ';' order by id) from p.{name} x"));
+        assert_eq!(p, c);
+        assert!(c.contains(r#"(5,"q""uote",0,,10000000000)"#), "{c}");
+    }
+}
+
+/// A key that is not the first column, or several key columns, and a table of one column:
+/// the fast path's shortcuts (first-field key check, splitting) must not misfire.
+#[test]
+fn fast_path_other_table_shapes_match_the_c_triggers() {
+    let db = side_by_side_db();
+    // (shape, columns, statements, a statement changing a key)
+    let shapes = [
+        ("keylast", "a text, b int, id int primary key",
+         "insert into T.keylast values ('x', 1, 1), ('y,z', null, 2), (null, 3, 3);\nupdate T.keylast set b = 9 where id = 1;\nupdate T.keylast set a = 'q' where id = 2;\ndelete from T.keylast where id = 3;",
+         "update T.keylast set id = 7 where id = 1"),
+        ("twokeys", "k1 int, k2 text, v text, primary key (k1, k2)",
+         "insert into T.twokeys values (1, 'a', 'v'), (1, 'b b', null), (2, 'a,b', 'w');\nupdate T.twokeys set v = 'new' where k1 = 1;\ndelete from T.twokeys where k1 = 1;",
+         "update T.twokeys set k2 = 'c' where k1 = 2"),
+        ("single", "id text primary key",
+         "insert into T.single values ('a'), ('b c'), ('d,e'), ('(f)');\nupdate T.single set id = id where id = 'a';\ndelete from T.single where id = 'b c';",
+         "update T.single set id = 'z' where id = 'a'"),
+        ("textkey", "id text primary key, v int",
+         "insert into T.textkey values ('k 1', 1), ('k,2', 2), ('k3', 3), ('k,2x', 4);\nupdate T.textkey set v = v + 1;\ndelete from T.textkey where v > 3;",
+         "update T.textkey set id = 'k,2y' where id = 'k,2'"),
+    ];
+    for kind in KINDS {
+        for (shape, columns, statements, key_change) in shapes {
+            let name = format!("{shape}_{kind}");
+            let table = |s: &str| s.replace(&format!("T.{shape}"), &format!("T.{name}"));
+            db.psql(&twin_tables(&name, columns, kind, "after"));
+            // twice, so that the second round meets the cached entries
+            for _ in 0..2 {
+                db.psql(&on_both(&table(&format!("{statements}\ndelete from T.{shape};"))));
+            }
+            db.psql(&on_both(&table(statements)));
+            assert_same_events(&db, &name);
+            let [c, p] = ["c.", "p."].map(|side| error_of(&db, &table(key_change).replace("T.", side)));
+            assert_eq!(p, c, "{name}");
+        }
+    }
+}
