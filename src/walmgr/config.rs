@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use super::transfer::Location;
 use crate::script::config::{expand_home, Config};
@@ -107,6 +107,7 @@ fn storage(cfg: &Config, slave_host: Option<&str>) -> Result<Storage> {
     };
     let loc = |key: &str, sub: &str| -> Result<Location> {
         Location::parse(&cfg.get_opt(key)?.filter(|v| !v.is_empty()).unwrap_or_else(|| default(sub)))
+            .with_context(|| format!("{} [walmgr] {key}", cfg.path().display()))
     };
     let transfer = cfg.get_or("transfer", "copy")?;
     let use_rsync = match transfer.as_str() {
@@ -119,7 +120,9 @@ fn storage(cfg: &Config, slave_host: Option<&str>) -> Result<Storage> {
         partial_wals: loc("partial_wals", "logs.partial")?,
         full_backup: loc("full_backup", "data.master")?,
         config_backup: match cfg.get_opt("config_backup")?.filter(|v| !v.is_empty()) {
-            Some(v) => Some(Location::parse(&v)?),
+            Some(v) => {
+                Some(Location::parse(&v).with_context(|| format!("{} [walmgr] config_backup", cfg.path().display()))?)
+            }
             None => None,
         },
         compression: cfg.get_bool("compression", Some(false))?,

@@ -112,7 +112,10 @@ fn bad_configs_and_wrong_commands_fail_clearly() {
     assert!(err.contains("transfer") && err.contains("scp"), "{err}");
     let (code, err) = run("[walmgr]\nmaster_data = /tmp\ncompleted_wals = host:\n", &["status"]);
     assert_eq!(code, Some(1));
-    assert!(err.contains("host:"), "{err}");
+    assert!(err.contains("host:") && err.contains("completed_wals") && err.lines().count() == 1, "{err}");
+    let (code, err) = run("[walmgr]\nmaster_data = /tmp\ncompression = maybe\n", &["xarchive", "a", "b"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("compression") && err.contains("maybe") && err.lines().count() == 1, "{err}");
     let (code, err) = run("[walmgr]\nmaster_data = /tmp\n", &["boot"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("Action not available on current node."), "{err}");
