@@ -10,6 +10,8 @@
 #     pg_receivewal's CPU time per segment and largest flush lag.
 #  3. A ~1 GB cluster (pgbench scale SCALE): base backup, more writes, then the time to restore a
 #     standby from the backup plus the archived WAL until it has replayed all of it.
+#  4. gzip on pgbench's own TPC-B-like WAL from 3 (full-page images included): up to 20 archived
+#     segments through xarchive with compression = 1, median time and stored fraction.
 # Prints `RESULT name=value unit` lines.
 #
 #   bench/walmgr_archive.sh   env: PGBIN, BENCH_PORT (and +1), DURATION (s per pgbench phase), SCALE
@@ -187,3 +189,20 @@ echo "RESULT restore_cluster_size=$size MB"
 echo "RESULT backup_time=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s"
 echo "RESULT restore_wal_replayed=$wal_mb MB"
 echo "RESULT restore_time=$(awk -v a="$t2" -v b="$t3" 'BEGIN {printf "%.1f", b - a}') s"
+
+# 4. compression on TPC-B-like WAL
+mkdir -p "$dir/gz2"
+sed -e "s|^completed_wals = .*|completed_wals = $dir/gz2|" "$dir/wal-master-gz.ini" > "$dir/wal-master-gz2.ini"
+: > "$dir/gz_times.txt"
+n4=0
+for f in $(ls "$dir/walshipping/logs.complete" | grep -E '^[0-9A-F]{24}$' | tail -n 20); do
+    t0=$EPOCHREALTIME
+    $W "$dir/wal-master-gz2.ini" xarchive "$dir/walshipping/logs.complete/$f" "$f" 2>/dev/null
+    t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN {print (b - a) * 1000}' >> "$dir/gz_times.txt"
+    n4=$((n4 + 1))
+done
+gz2_kb=$(ls "$dir/gz2" | grep -E '^[0-9A-F]{24}$' | (cd "$dir/gz2" && xargs du -k --apparent-size -c) | tail -1 | cut -f1)
+echo "RESULT tpcb_gzip_segments=$n4 count"
+echo "RESULT tpcb_xarchive_gzip_per_segment=$(median < "$dir/gz_times.txt") ms"
+echo "RESULT tpcb_gzip_stored_fraction=$(awk -v k="$gz2_kb" -v n="$n4" 'BEGIN {printf "%.3f", k / (n * 16384)}') ratio"

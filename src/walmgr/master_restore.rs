@@ -113,7 +113,9 @@ pub fn fetch_back(wc: &WalConfig, name: &str, dest: &str) -> Result<Restored> {
                     files.push(loc.rsync_path(&format!("{name}.sum")));
                 }
                 let to = format!("{}/", tmp.display());
-                let fetched = run_argv(&rsync_argv(&st.ssh_options, false, &[], &files, &to))
+                // A file without its .sum (put there by another tool) is fetched with a warning.
+                let extra = ["--ignore-missing-args"];
+                let fetched = run_argv(&rsync_argv(&st.ssh_options, false, &extra, &files, &to))
                     .and_then(|()| fetch_local(&tmp, name, &dest, partial));
                 let _ = fs::remove_dir_all(&tmp);
                 fetched?
