@@ -15,8 +15,9 @@ use anyhow::{bail, Context, Result};
 use super::config::WalConfig;
 use super::store::sync_dir;
 use super::transfer::{remote_walmgr_argv, Location};
+use super::walname::is_segment;
 use crate::script::connstr::ConnStr;
-use crate::script::db::ManagedConn;
+use crate::script::db::{self, ManagedConn};
 use crate::script::runner::{Ctx, Job, Work};
 
 /// What the slave already holds of the segment being written.
@@ -139,8 +140,72 @@ impl Job for SyncJob {
     }
 }
 
+/// One pass. When the master is not running (stopped, or dead with its disk still readable)
+/// it cannot be asked where it writes; then every segment from its last checkpoint's REDO
+/// file on that really holds WAL for its own position, and every finished one not archived
+/// yet, is shipped whole: a slave booted afterwards gets every transaction the master wrote.
 pub fn sync_once(wc: &WalConfig) -> Result<()> {
-    SyncJob::new(wc.clone())?.pass(None)
+    let mut job = SyncJob::new(wc.clone())?;
+    let err = match job.pass(None) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    let m = wc.master();
+    if super::restore::running_pid(&m.master_data).is_some() {
+        return Err(err);
+    }
+    log::info!("the master is not running ({}); shipping its WAL from pg_wal", db::anyhow_text(&err));
+    let (redo, segsize) = last_redo(&m.master_data)?;
+    let pg_wal = m.master_data.join("pg_wal");
+    let ready = ready_segments(&m.master_data)?;
+    let mut names: Vec<String> = std::fs::read_dir(&pg_wal)
+        .with_context(|| format!("reading {}", pg_wal.display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_segment(n) && (ready.contains(n) || (n[..8] == redo[..8] && n.as_str() >= redo.as_str())))
+        .collect();
+    names.sort();
+    let mut shipped = Vec::new();
+    for name in names {
+        // Recycled segments carry a future name over old contents, pre-allocated ones zeros.
+        if holds_own_wal(&pg_wal.join(&name), &name, segsize)? {
+            job.ship(&name, 0, segsize, segsize)?;
+            shipped.push(name);
+        }
+    }
+    log::info!("shipped {}", if shipped.is_empty() { "nothing".into() } else { shipped.join(", ") });
+    Ok(())
+}
+
+/// The REDO WAL file of a stopped cluster's last checkpoint (where recovery would start) and
+/// the segment size, from pg_controldata.
+fn last_redo(data: &Path) -> Result<(String, u64)> {
+    let exe = super::config::guess_bindir(data).join("pg_controldata");
+    let out = Command::new(&exe).arg("-D").arg(data).output().with_context(|| format!("running {}", exe.display()))?;
+    if !out.status.success() {
+        bail!("pg_controldata failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()));
+    match (field("Latest checkpoint's REDO WAL file:"), field("Bytes per WAL segment:").and_then(|b| b.parse().ok())) {
+        (Some(redo), Some(segsize)) if is_segment(&redo) => Ok((redo, segsize)),
+        _ => bail!("pg_controldata shows no REDO WAL file or segment size"),
+    }
+}
+
+/// Whether a pg_wal file's first page header names the file's own position: true for a segment
+/// PostgreSQL has written in its current life.
+fn holds_own_wal(path: &Path, name: &str, segsize: u64) -> Result<bool> {
+    let mut head = [0u8; 16];
+    let mut f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    if f.read_exact(&mut head).is_err() {
+        return Ok(false);
+    }
+    // XLogPageHeaderData: magic u16, info u16, timeline u32, pageaddr u64 (host order).
+    let pageaddr = u64::from_ne_bytes(head[8..16].try_into().expect("8 bytes"));
+    let (hi, lo) = (u64::from_str_radix(&name[8..16], 16)?, u64::from_str_radix(&name[16..24], 16)?);
+    let segno = hi * (0x1_0000_0000 / segsize) + lo;
+    Ok(pageaddr == segno * segsize)
 }
 
 /// Segments PostgreSQL has finished but not archived yet.
@@ -150,7 +215,7 @@ fn ready_segments(master_data: &Path) -> Result<Vec<String>> {
         .with_context(|| format!("reading {}", dir.display()))?
         .flatten()
         .filter_map(|e| e.file_name().to_string_lossy().strip_suffix(".ready").map(String::from))
-        .filter(|n| super::walname::is_segment(n))
+        .filter(|n| is_segment(n))
         .collect();
     v.sort();
     Ok(v)

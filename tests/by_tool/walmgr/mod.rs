@@ -629,3 +629,42 @@ fn keep_symlinks_keeps_linked_wal_and_log_directories_as_links() {
     }
     assert!(std::fs::read_dir(set.join("log")).unwrap().next().is_none(), "the master's logs stay there");
 }
+
+#[test]
+fn sync_after_the_master_died_ships_the_wal_left_in_its_pg_wal() {
+    let rig = Rig::new(0);
+    rig.sql("create table t (id int)");
+    rig.sql("insert into t select generate_series(1, 100)");
+    ok(rig.run(&["backup"]), "backup");
+    ok(rig.slave(&["restore"]), "restore");
+    assert!(wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(100)), "{}", rig.standby_log());
+    // Rows in the segment being written when the master dies: never archived, never synced.
+    rig.sql("insert into t select generate_series(101, 170)");
+    let current = rig.sql("select pg_walfile_name(pg_current_wal_lsn())");
+    let mut crash = support::pg_command("pg_ctl");
+    crash.arg("-D").arg(rig.master.datadir()).args(["-m", "immediate", "stop"]);
+    assert!(crash.output().unwrap().status.success());
+    assert!(!rig.completed().join(&current).exists(), "{current} must not be archived");
+    assert!(!rig.store.join("logs.partial").join(&current).exists());
+
+    // Its disk is still readable: sync ships what pg_wal holds past the last checkpoint.
+    let out = ok(rig.run(&["sync"]), "sync with the master down");
+    assert!(out.contains("the master is not running") && out.contains(&current), "{out}");
+    let shipped = std::fs::read(rig.store.join("logs.partial").join(&current)).unwrap();
+    assert_eq!(shipped, std::fs::read(rig.master.datadir().join("pg_wal").join(&current)).unwrap());
+    // Recycled or pre-allocated files with later names are not shipped.
+    let partials: Vec<String> = std::fs::read_dir(rig.store.join("logs.partial"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(partials.iter().all(|p| p.as_str() <= current.as_str()), "{partials:?} after {current}");
+
+    ok(rig.slave(&["boot"]), "boot");
+    assert!(
+        wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)),
+        "standby not promoted:\n{}",
+        rig.standby_log()
+    );
+    assert_eq!(rig.standby_query("select count(*) from t"), Some(170), "{}", rig.standby_log());
+}
