@@ -1,119 +1,121 @@
 #!/bin/sh
-# Speed of the pgq row triggers: our PL/pgSQL logutriga / sqltriga / jsontriga against the
-# original C triggers, on a throw-away cluster started here. One database holds the original PgQ
-# (`create extension pgq`) with our trigger functions installed over it and the C ones declared
-# again as orig.*triga, so both write through the same pgq.insert_event and only the triggers
-# differ. For each trigger, a pgbench client runs one-row UPDATE and INSERT transactions on a
-# table without trigger, with the C trigger and with ours, interleaved, RUNS times. As TPS on a
-# shared machine swings with other load, the same statements (CPU_TX of them, one transaction
-# each) are also sent through one psql session and the server process's own CPU time is read
-# from /proc before and after: CPU microseconds per transaction.
-# Prints `RESULT name=value unit` lines: medians of each and ours/original ratios.
+# Speed of the pgq row triggers side by side: the original (the C triggers of `create extension
+# pgq`) in database orig against ours (sql/pgq) in database ours, each writing through its own
+# pgq.insert_event, as a user swapping one for the other sees them. For each trigger and for
+# one-row INSERT and UPDATE transactions (and the same tables without a trigger):
+#   <trigger>_<work>_{original,ours}        pgbench TPS, one client, SECS s, median of RUNS runs
+#                                           taken in turn; _ours_vs_original their ratio
+#   <trigger>_<work>_{...}_cpu              server backend CPU microseconds per transaction
+#                                           (CPU_TX one-transaction statements through one psql
+#                                           session, /proc/self/schedstat nanoseconds)
+#   <trigger>_<work>_{...}_kinstr           thousands of instructions the server executes per
+#                                           transaction: valgrind's callgrind on a single-user
+#                                           backend over a copy of the cluster. Exact and
+#                                           untouched by other load; only when valgrind is here.
+# The same for the tables without trigger: no_trigger_<work>_*.
 #
-#   bench/pgq_trigger.sh  env: PGBIN (PostgreSQL bin dir), BENCH_PORT, SECS, RUNS, ROWS, CPU_TX, TRIGGERS
+#   bench/pgq_trigger.sh            env: SECS, ROWS, CPU_TX, TRIGGERS, and those of bench/pgq_lib.sh
 set -eu
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PORT=${BENCH_PORT:-55442}
 SECS=${SECS:-5}
-RUNS=${RUNS:-5}
 ROWS=${ROWS:-100000}
-CPU_TX=${CPU_TX:-20000}
+CPU_TX=${CPU_TX:-5000}
 TRIGGERS=${TRIGGERS:-logutriga sqltriga jsontriga}
-top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d /tmp/pgq_trigger_bench.XXXXXX)
+. "$(dirname "$0")/pgq_lib.sh"
 
-# PostgreSQL refuses to run as root: run the server tools as postgres then
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
-
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
-
-# synchronous_commit=off: otherwise the WAL flush of every commit hides the triggers' cost
-as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-    -o "-p $PORT -k $dir -c listen_addresses='' -c synchronous_commit=off -c autovacuum=off" start >/dev/null
-
-psql() { "$PGBIN/psql" -X -q -h "$dir" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -d bench "$@"; }
-
-"$PGBIN/psql" -X -q -h "$dir" -p "$PORT" -U postgres -d postgres -c "create database bench"
-psql -c "create extension pgq" -c "select pgq.create_queue('bench')" >/dev/null
-grep '^triggers/' "$top/sql/pgq/order.txt" | while read -r f; do cat "$top/sql/pgq/$f"; done | psql >/dev/null
-psql <<SQL >/dev/null
-create schema orig;
-create function orig.logutriga() returns trigger as '\$libdir/pgq_triggers', 'pgq_logutriga' language c;
-create function orig.sqltriga() returns trigger as '\$libdir/pgq_triggers', 'pgq_sqltriga' language c;
-create function orig.jsontriga() returns trigger as '\$libdir/pgq_triggers', 'pgq_jsontriga' language c;
-create table t_none (id int primary key, val int not null, txt text, ts timestamptz);
-insert into t_none select i, 0, 'row number ' || i, now() from generate_series(1, $ROWS) i;
-create table t_c (like t_none including all);
-insert into t_c select * from t_none;
-create table t_pl (like t_none including all);
-insert into t_pl select * from t_none;
-create table i_none (id serial primary key, val int not null, txt text, ts timestamptz);
-create table i_c (like i_none including all);
-create table i_pl (like i_none including all);
-vacuum analyze;
-SQL
-
-for t in none c pl; do
-    printf '\\set id random(1, %s)\nupdate t_%s set val = val + 1 where id = :id;\n' "$ROWS" "$t" > "$dir/update_$t.sql"
-    printf "\\\\set v random(1, 1000000)\ninsert into i_%s (val, txt, ts) values (:v, 'some text ' || :v, now());\n" "$t" > "$dir/insert_$t.sql"
+for db in orig ours; do
+    psql -d "$db" -c "create table i_none (id serial primary key, val int not null, txt text, ts timestamptz)" \
+        -c "create table t_none (id int primary key, val int not null, txt text, ts timestamptz)" \
+        -c "insert into t_none select i, 0, 'row number ' || i, now() from generate_series(1, $ROWS) i"
+    for trig in $TRIGGERS; do
+        psql -d "$db" -c "create table i_$trig (like i_none including all)" \
+            -c "create table t_$trig (like t_none including all)" \
+            -c "insert into t_$trig select * from t_none" \
+            -c "create trigger trg after insert or update or delete on i_$trig for each row execute procedure pgq.$trig('bench')" \
+            -c "create trigger trg after insert or update or delete on t_$trig for each row execute procedure pgq.$trig('bench')"
+    done
+    psql -d "$db" -c "vacuum analyze" \
+        -c "create function public.backend_cpu_ns() returns bigint language sql as
+            \$\$ select split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint \$\$"
 done
 
-# the same statements as a plain SQL file, for cpu_us
-for t in none c pl; do
-    awk -v n="$CPU_TX" -v rows="$ROWS" -v t="$t" 'BEGIN { srand(1); for (i = 0; i < n; i++)
-        printf "update t_%s set val = val + 1 where id = %d;\n", t, int(rand() * rows) + 1 }' > "$dir/update_$t.cpu"
-    awk -v n="$CPU_TX" -v t="$t" 'BEGIN { srand(2); for (i = 0; i < n; i++) { v = int(rand() * 1000000);
-        printf "insert into i_%s (val, txt, ts) values (%d, %csome text %d%c, now());\n", t, v, 39, v, 39 } }' > "$dir/insert_$t.cpu"
+# statements of one transaction each: pgbench scripts and plain SQL files (fixed random rows)
+for table in none $TRIGGERS; do
+    printf '\\set v random(1, 1000000)\ninsert into i_%s (val, txt, ts) values (:v, '"'"'some text '"'"' || :v, now());\n' \
+        "$table" > "$dir/insert_$table.pgbench"
+    printf '\\set id random(1, %s)\nupdate t_%s set val = val + 1 where id = :id;\n' "$ROWS" "$table" > "$dir/update_$table.pgbench"
+    awk -v n="$CPU_TX" -v t="$table" 'BEGIN { srand(2); for (i = 0; i < n; i++) { v = int(rand() * 1000000);
+        printf "insert into i_%s (val, txt, ts) values (%d, %csome text %d%c, now());\n", t, v, 39, v, 39 } }' \
+        > "$dir/insert_$table.sql"
+    awk -v n="$CPU_TX" -v rows="$ROWS" -v t="$table" 'BEGIN { srand(1); for (i = 0; i < n; i++)
+        printf "update t_%s set val = val + 1 where id = %d;\n", t, int(rand() * rows) + 1 }' > "$dir/update_$table.sql"
 done
-psql <<'SQL' >/dev/null
-create function public.backend_cpu_ticks() returns bigint language sql as $$
-    select f[12]::bigint + f[13]::bigint
-      from (select string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') as f) s $$;
-SQL
-ticks=$(getconf CLK_TCK)
-
-# server CPU microseconds per transaction of the file's statements, each in its own transaction
-cpu_us() {
-    { echo "select 'start', backend_cpu_ticks();"; cat "$dir/$1.cpu"; echo "select 'end', backend_cpu_ticks();"; } |
-        psql -At | awk -F'|' -v n="$CPU_TX" -v hz="$ticks" \
-            '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f\n", ($2 - s) * 1000000 / hz / n }'
-}
+chmod a+r "$dir"/*.sql
 
 tps() {
-    "$PGBIN/pgbench" -n -h "$dir" -p "$PORT" -U postgres -c 1 -T "$SECS" -f "$dir/$1.sql" bench 2>/dev/null |
+    "$PGBIN/pgbench" -n -h "$dir" -p "$PORT" -U postgres -c 1 -T "$SECS" -f "$dir/$2.pgbench" "$1" 2>/dev/null |
         sed -n 's/^tps = \([0-9.]*\).*/\1/p' | cut -d. -f1
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-for trig in $TRIGGERS; do
-    psql -c "set client_min_messages = warning; drop trigger if exists trg on t_c; drop trigger if exists trg on t_pl;
-             drop trigger if exists trg on i_c; drop trigger if exists trg on i_pl;
-             create trigger trg after insert or update or delete on t_c for each row execute procedure orig.$trig('bench');
-             create trigger trg after insert or update or delete on t_pl for each row execute procedure pgq.$trig('bench');
-             create trigger trg after insert or update or delete on i_c for each row execute procedure orig.$trig('bench');
-             create trigger trg after insert or update or delete on i_pl for each row execute procedure pgq.$trig('bench');" >/dev/null
-    for work in update insert; do
-        for t in none c pl; do : > "$dir/$t"; : > "$dir/$t.cpu_us"; done
-        for _ in $(seq "$RUNS"); do
-            for t in none c pl; do
-                tps "${work}_$t" >> "$dir/$t"
-                cpu_us "${work}_$t" >> "$dir/$t.cpu_us"
+# server CPU microseconds per transaction of the file's statements
+cpu_us() {
+    { echo "select 'start', backend_cpu_ns();"; cat "$dir/$2.sql"; echo "select 'end', backend_cpu_ns();"; } |
+        psql -d "$1" -At | awk -F'|' -v n="$CPU_TX" '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f\n", ($2 - s) / n / 1000 }'
+}
+
+# thousands of instructions per transaction: a single-user backend on a copy of the cluster runs
+# the first 20 statements of the file, then the first 220; the difference over 200
+kinstr() {
+    for n in 20 220; do
+        head -n "$n" "$dir/$2.sql" > "$dir/cg_in.sql"
+        as_pg valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
+            "$PGBIN/postgres" --single -D "$dir/copy" -c synchronous_commit=off "$1" < "$dir/cg_in.sql" >/dev/null 2>&1
+        callgrind_annotate "$dir/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+        rm -f "$dir/cg.out"
+    done | awk '{ v[NR] = $1 } END { printf "%.1f\n", (v[2] - v[1]) / 200 / 1000 }'
+}
+
+result() { echo "RESULT $1=$2 $3"; }
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+for work in insert update; do
+    for table in none $TRIGGERS; do
+        for db in orig ours; do : > "$dir/$db.$work.$table.tps"; : > "$dir/$db.$work.$table.cpu"; done
+    done
+    for _ in $(seq "$RUNS"); do
+        for table in none $TRIGGERS; do
+            for db in orig ours; do
+                tps "$db" "${work}_$table" >> "$dir/$db.$work.$table.tps"
+                cpu_us "$db" "${work}_$table" >> "$dir/$db.$work.$table.cpu"
             done
         done
-        none=$(median < "$dir/none"); c=$(median < "$dir/c"); pl=$(median < "$dir/pl")
-        echo "RESULT ${trig}_${work}_no_trigger=$none tps"
-        echo "RESULT ${trig}_${work}_original=$c tps"
-        echo "RESULT ${trig}_${work}_ours=$pl tps"
-        echo "RESULT ${trig}_${work}_ours_vs_original=$(echo "$pl $c" | awk '{ printf "%.3f", $1 / $2 }') ratio"
-        none=$(median < "$dir/none.cpu_us"); c=$(median < "$dir/c.cpu_us"); pl=$(median < "$dir/pl.cpu_us")
-        echo "RESULT ${trig}_${work}_no_trigger_cpu=$none us/tx"
-        echo "RESULT ${trig}_${work}_original_cpu=$c us/tx"
-        echo "RESULT ${trig}_${work}_ours_cpu=$pl us/tx"
-        # the speed ratio the CPU cost implies: original's CPU per transaction / ours
-        echo "RESULT ${trig}_${work}_ours_vs_original_by_cpu=$(echo "$c $pl" | awk '{ printf "%.3f", $1 / $2 }') ratio"
+    done
+done
+
+if command -v valgrind >/dev/null 2>&1; then
+    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null
+    cp -a "$dir/data" "$dir/copy"
+    for work in insert update; do
+        for table in none $TRIGGERS; do
+            for db in orig ours; do kinstr "$db" "${work}_$table" > "$dir/$db.$work.$table.kinstr"; done
+        done
+    done
+fi
+
+for work in insert update; do
+    for table in none $TRIGGERS; do
+        name=$([ "$table" = none ] && echo "no_trigger_$work" || echo "${table}_$work")
+        for measure in tps cpu kinstr; do
+            [ -s "$dir/orig.$work.$table.$measure" ] || continue
+            suffix=$([ "$measure" = tps ] && echo "" || echo "_$measure")
+            unit=$(case $measure in tps) echo tps ;; cpu) echo us/tx ;; kinstr) echo kinstr/tx ;; esac)
+            o=$(median < "$dir/orig.$work.$table.$measure")
+            p=$(median < "$dir/ours.$work.$table.$measure")
+            result "${name}_original$suffix" "$o" "$unit"
+            result "${name}_ours$suffix" "$p" "$unit"
+            # speed ratio: for tps ours/original, for costs original/ours
+            if [ "$measure" = tps ]; then r=$(ratio_of "$p" "$o"); else r=$(ratio_of "$o" "$p"); fi
+            result "${name}_ours_vs_original$suffix" "$r" ratio
+        done
     done
 done
