@@ -36,6 +36,8 @@ pub struct MasterSettings {
     pub master_data: PathBuf,
     pub master_config: PathBuf,
     pub master_restart_cmd: Option<String>,
+    /// Where pg_controldata is (sync with the master down); guessed from the data directory.
+    pub master_bin: Option<PathBuf>,
     pub slave_host: Option<String>,
     /// Path of the slave's ini on the slave host, for commands run there over ssh.
     pub slave_config: String,
@@ -143,6 +145,7 @@ fn master(cfg: &Config, slave_host: Option<String>) -> Result<MasterSettings> {
         master_db: cfg.get_or("master_db", "dbname=template1")?,
         master_config,
         master_restart_cmd: cfg.get_opt("master_restart_cmd")?.filter(|s| !s.trim().is_empty()),
+        master_bin: cfg.get_path("master_bin")?,
         slave_config: cfg.get_or("slave_config", "~/conf/wal-slave.ini")?,
         slave_host,
         hot_standby: cfg.get_bool("hot_standby", Some(false))?,

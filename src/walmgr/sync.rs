@@ -155,7 +155,8 @@ pub fn sync_once(wc: &WalConfig) -> Result<()> {
         return Err(err);
     }
     log::info!("the master is not running ({}); shipping its WAL from pg_wal", db::anyhow_text(&err));
-    let (redo, segsize) = last_redo(&m.master_data)?;
+    let bin = m.master_bin.clone().unwrap_or_else(|| super::config::guess_bindir(&m.master_data));
+    let (redo, segsize) = last_redo(&bin, &m.master_data)?;
     let pg_wal = m.master_data.join("pg_wal");
     let ready = ready_segments(&m.master_data)?;
     let mut names: Vec<String> = std::fs::read_dir(&pg_wal)
@@ -179,8 +180,8 @@ pub fn sync_once(wc: &WalConfig) -> Result<()> {
 
 /// The REDO WAL file of a stopped cluster's last checkpoint (where recovery would start) and
 /// the segment size, from pg_controldata.
-fn last_redo(data: &Path) -> Result<(String, u64)> {
-    let exe = super::config::guess_bindir(data).join("pg_controldata");
+fn last_redo(bin: &Path, data: &Path) -> Result<(String, u64)> {
+    let exe = bin.join("pg_controldata");
     let out = Command::new(&exe).arg("-D").arg(data).output().with_context(|| format!("running {}", exe.display()))?;
     if !out.status.success() {
         bail!("pg_controldata failed: {}", String::from_utf8_lossy(&out.stderr).trim());

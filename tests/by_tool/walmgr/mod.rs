@@ -632,7 +632,7 @@ fn keep_symlinks_keeps_linked_wal_and_log_directories_as_links() {
 
 #[test]
 fn sync_after_the_master_died_ships_the_wal_left_in_its_pg_wal() {
-    let rig = Rig::new(0);
+    let rig = Rig::with(0, &format!("master_bin = {}\n", bindir().display()), |_| String::new());
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 100)");
     ok(rig.run(&["backup"]), "backup");
