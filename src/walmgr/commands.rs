@@ -25,7 +25,6 @@ pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> E
         "boot",
         "pause",
         "continue",
-        "cleanup",
         "xreceive",
         "xpartialsync",
         "xlock",
@@ -33,7 +32,7 @@ pub fn dispatch(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> E
         "xrotate",
         "xpurgewals",
     ];
-    let known = ["setup", "backup", "listbackups", "status", "restore", "xrestore"];
+    let known = ["setup", "backup", "listbackups", "status", "restore", "xrestore", "cleanup"];
     if !(master_only.contains(&cmd) || slave_only.contains(&cmd) || known.contains(&cmd)) {
         eprintln!("walmgr: unknown command '{cmd}'\n\n{USAGE}");
         return ExitCode::from(1);
@@ -94,6 +93,17 @@ fn run(wc: &WalConfig, o: &WalOptions, cmd: &str, args: &[String]) -> Result<Exi
         ("boot", _) => ok(restore::boot(wc)),
         ("pause", _) => ok(touch(st.completed_wals.require_local("pause")?.join(PAUSE_FILE))),
         ("continue", _) => ok(unlink(st.completed_wals.require_local("continue")?.join(PAUSE_FILE))),
+        // On the master: the slave's cleanup, over ssh or in-process with its own settings.
+        ("cleanup", Role::Master) => match &st.completed_wals {
+            Location::Remote { host, .. } => {
+                let mut args = vec!["xpurgewals".to_string()];
+                if o.dry_run {
+                    args.push("-n".into());
+                }
+                ok(run_argv(&remote_walmgr_argv(wc, host, &args)?))
+            }
+            Location::Local(_) => ok(purge_wals(wc.local_slave()?.as_ref().unwrap_or(wc), o.dry_run)),
+        },
         ("cleanup", _) => ok(purge_wals(wc, o.dry_run)),
         ("xarchive", _) => ok(xarchive::xarchive(wc, arg(args, 0, "SRCPATH")?, arg(args, 1, "NAME")?)),
         ("xreceive", _) => ok(xarchive::xreceive(

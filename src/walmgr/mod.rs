@@ -62,6 +62,7 @@ Master commands:
   restore SET DATADIR  prepare DATADIR from a backup set for archive recovery (not started)
   listbackups        list backup sets
   status             archive state with monitoring exit codes
+  cleanup            run the slave's cleanup (over ssh, or here for a local archive)
 
 Slave commands:
   setup              create the storage directories

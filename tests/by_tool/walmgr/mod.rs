@@ -548,6 +548,15 @@ fn restore_on_the_master_prepares_a_copy_that_recovers_from_the_archive() {
     let out = rig.run(&["restore"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("restore SET DATADIR"), "{:?}", text(&out));
+    // cleanup from the master: a segment older than the backup goes, what it needs stays.
+    let old = "000000010000000000000000";
+    std::fs::write(rig.completed().join(old), b"older than the backup").unwrap();
+    std::fs::write(rig.completed().join(format!("{old}.sum")), b"crc32c=00000000 size=21\n").unwrap();
+    ok(rig.run(&["cleanup"]), "cleanup on the master");
+    assert!(!rig.completed().join(old).exists() && !rig.completed().join(format!("{old}.sum")).exists());
+    let label = std::fs::read_to_string(rig.store.join("data.master/backup_label")).unwrap();
+    let first_wal = label.split("(file ").nth(1).unwrap().split(')').next().unwrap();
+    assert!(rig.completed().join(first_wal).exists(), "{first_wal} is needed by the backup");
     let copy = rig.master.base().join("recovered");
     let out = rig.run(&["restore", "data.master", copy.to_str().unwrap()]);
     assert!(out.status.success() && text(&out).1.contains("is ready"), "{:?}", text(&out));

@@ -133,6 +133,10 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
     assert!(rig.store.join("config.backup/pg_hba.conf").is_file(), "config files sent over ssh");
     let listing = ok(rig.run(&["listbackups"]), "listbackups over ssh");
     assert!(listing.contains("data.master"), "{listing}");
+    let old = rig.completed().join("000000010000000000000000");
+    std::fs::write(&old, b"older than the backup").unwrap();
+    ok(rig.run(&["cleanup"]), "cleanup over ssh");
+    assert!(!old.exists(), "the slave's cleanup ran");
 
     rig.sql("insert into t select generate_series(101, 200)");
     rig.switch_and_wait();
