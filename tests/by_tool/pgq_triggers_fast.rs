@@ -97,6 +97,7 @@ update T.x set b = b + 1 where id between 100 and 105;
 update T.x set a = 'changed' where id in (1, 2, 3);
 update T.x set a = null, b = null, ts = null, d = null where id = 4;
 update T.x set a = 'q"uote', b = 0 where id = 5;
+update T.x set b = b where id in (101, 15);
 delete from T.x where id in (7, 8, 9, 100);
 delete from T.x where id between 113 and 120;
 "#;

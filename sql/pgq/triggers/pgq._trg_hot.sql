@@ -13,20 +13,27 @@
 -- never looked at: after DDL the name changes and the first row rebuilds through the general
 -- path. Installed without the event trigger the sequence does not move, so such entries are
 -- stored with fast = false and every row takes the general path, which checks the catalog.
+-- Re-created when its fields change (nothing depends on it but variables in PL/pgSQL bodies);
+-- the install bumps pgq.trigger_ddl_seq, so no session reads an entry of the old shape.
 do $$
+declare
+    v_fields constant text := 'fast boolean, queue text, ev_type text, tbl text, fmt text, ncols integer, '
+        || 'key1 boolean, use_old boolean, ret_null boolean, names text, key_first integer';
 begin
-    if not exists (select 1 from pg_catalog.pg_type where typname = '_trg_hot' and typnamespace = 'pgq'::regnamespace) then
-        create type pgq._trg_hot as (
-            fast boolean,       -- the fast path applies to this trigger and operation
-            queue text,         -- queue name
-            ev_type text,       -- ev_type of the event
-            tbl text,           -- ev_extra1: 'schema.table'
-            fmt text,           -- format() string turning the split row into ev_data
-            ncols integer,      -- number of columns the row text must split into
-            key1 boolean,       -- UPDATE: the key is the first column alone (checked inline)
-            use_old boolean,    -- the row is OLD (DELETE)
-            ret_null boolean    -- AFTER trigger: return NULL
-        );
+    if (select string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+          from pg_catalog.pg_attribute a
+         where a.attrelid = (select typrelid from pg_catalog.pg_type
+                              where typname = '_trg_hot' and typnamespace = 'pgq'::regnamespace)
+           and a.attnum > 0 and not a.attisdropped) is distinct from v_fields
+    then
+        drop type if exists pgq._trg_hot;
+        -- fast: the fast path applies to this trigger and operation; ev_type and tbl (ev_extra1)
+        -- of the event; fmt: format() string turning the split row into ev_data; ncols: number
+        -- of fields the row text must split into; key1: UPDATE whose key, the first column
+        -- alone, is checked inline; use_old: the row is OLD (DELETE); ret_null: AFTER trigger;
+        -- names: sqltriga UPDATE, quoted column names joined by chr(31); key_first: its first
+        -- key column
+        execute 'create type pgq._trg_hot as (' || v_fields || ')';
     end if;
 end $$;
 
@@ -42,12 +49,13 @@ declare
 begin
     -- plain path only (flag F), never with a catalog digest (it must be checked on every row),
     -- not for TRUNCATE; UPDATE needs a key that is the first column alone, or, for sqltriga,
-    -- goes the general way (it lists the changed columns)
+    -- column texts that tell what changed (flag T)
     v_fast := v_f[3] = 'F' and left(v_f[1], 1) <> 'C' and i_op in ('INSERT', 'UPDATE', 'DELETE')
-              and (i_op <> 'UPDATE' or (v_f[9] = '1' and i_kind <> 'S'))
+              and (i_op <> 'UPDATE' or v_f[9] = '1' or i_kind = 'S')
+              and (i_kind <> 'S' or i_op <> 'UPDATE' or strpos(v_f[10], 'T') > 0)
               and (i_kind <> 'J' or strpos(v_f[10], 'N') > 0)
-              -- sqltriga's DELETE writes the key values: a pkey= list may hold NULLs
-              and (i_kind <> 'S' or i_op <> 'DELETE' or strpos(v_f[10], 'P') = 0);
+              -- sqltriga's DELETE and UPDATE write the key values: a pkey= list may hold NULLs
+              and (i_kind <> 'S' or i_op = 'INSERT' or strpos(v_f[10], 'P') = 0);
     if i_kind = 'L' then
         v_type := left(i_op, 1) || v_f[7];
         -- the values bring their '=' (see pgq.logutriga)
@@ -59,7 +67,9 @@ begin
         v_type := '{"op":"' || i_op || v_f[7];
         v_fmt := null;
     end if;
-    return row(v_fast, v_f[4], v_type, v_f[5], v_fmt, v_f[6]::integer, i_op = 'UPDATE',
-               i_op = 'DELETE', i_when = 'AFTER')::pgq._trg_hot::text;
+    return row(v_fast, v_f[4], v_type, v_f[5], v_fmt, v_f[6]::integer, i_op = 'UPDATE' and i_kind <> 'S',
+               i_op = 'DELETE', i_when = 'AFTER',
+               case when i_kind = 'S' and i_op = 'UPDATE' then v_f[19] end,
+               nullif(split_part(v_f[9], ',', 1), '')::integer)::pgq._trg_hot::text;
 end;
 $$ language plpgsql immutable;

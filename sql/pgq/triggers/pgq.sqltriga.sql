@@ -13,28 +13,56 @@ declare
     v_hot pgq._trg_hot := nullif(current_setting(v_hotkey, true), '')::pgq._trg_hot;
     v_row text;
     v_vals text[];
+    v_data text;
+    v_old text;
+    v_oldvals text[];
+    v_names text[];
+    v_i integer;
     v_ev_id bigint;
 begin
     if v_hot.fast then
-        -- INSERT or DELETE of a row whose text has no doubled quote (an empty value or one
-        -- holding '"'), no backslash (doubled in the text) and no parenthesis within: its
-        -- quotes and parentheses are then plain delimiters, a NULL an empty field and a value
-        -- holding a comma a field too many. format's %L spells a NULL in capitals, and such a
-        -- bare NULL is the only one after '(' or ',' (no value holds those).
+        -- A row whose text has no doubled quote (an empty value or one holding '"'), no
+        -- backslash (doubled in the text) and no parenthesis within: its quotes and
+        -- parentheses are then plain delimiters, a NULL an empty field and a value holding a
+        -- comma a field too many. format's %L spells a NULL in capitals, and such a bare NULL
+        -- is the only one after '(' or ',' (no value holds those).
         v_row := replace(coalesce(NEW, OLD)::text, '""', chr(1));
         if v_row ~ '^\([^()\\\x01]*\)$' then
             v_vals := string_to_array(replace(replace(replace(v_row, '"', ''), '(', ''), ')', ''), ',', '');
             if cardinality(v_vals) = v_hot.ncols then
-                v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type,
-                                            replace(replace(format(v_hot.fmt, variadic v_vals), ',NULL', ',null'),
-                                                    '(NULL', '(null'),
-                                            v_hot.tbl, null, null, null);
-                if v_hot.ret_null then
-                    return null;
-                elsif v_hot.use_old then
-                    return OLD;
+                if v_hot.names is null then
+                    -- INSERT or DELETE
+                    v_data := replace(replace(format(v_hot.fmt, variadic v_vals), ',NULL', ',null'),
+                                      '(NULL', '(null');
+                else
+                    -- UPDATE: 'col=value,...' of the changed columns (flag T: the texts tell),
+                    -- or the first key column set to itself, then ' where ' and the key;
+                    -- a changed key goes to the general path, which refuses it
+                    v_old := replace(OLD::text, '""', chr(1));
+                    if v_old ~ '^\([^()\\\x01]*\)$' then
+                        v_oldvals := string_to_array(replace(replace(replace(v_old, '"', ''), '(', ''), ')', ''), ',', '');
+                        v_old := format(v_hot.fmt, variadic v_oldvals);
+                        if cardinality(v_oldvals) = v_hot.ncols and v_old = format(v_hot.fmt, variadic v_vals) then
+                            v_names := string_to_array(v_hot.names, chr(31));
+                            for v_i in 1 .. v_hot.ncols loop
+                                if v_vals[v_i] is distinct from v_oldvals[v_i] then
+                                    v_data := concat_ws(',', v_data, v_names[v_i] || '=' || coalesce(quote_literal(v_vals[v_i]), 'NULL'));
+                                end if;
+                            end loop;
+                            v_data := coalesce(v_data, v_names[v_hot.key_first] || '=' || quote_literal(v_oldvals[v_hot.key_first]))
+                                      || ' where ' || v_old;
+                        end if;
+                    end if;
                 end if;
-                return NEW;
+                if v_data is not null then
+                    v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, v_data, v_hot.tbl, null, null, null);
+                    if v_hot.ret_null then
+                        return null;
+                    elsif v_hot.use_old then
+                        return OLD;
+                    end if;
+                    return NEW;
+                end if;
             end if;
         end if;
     end if;
@@ -44,15 +72,13 @@ begin
         v_info text[];
         v_text text;
         v_oldrow text;
-        v_oldvals text[];
         v_x text[];
-        v_names text[];
         v_set text[];
-        v_i integer;
-        v_data text;
         v_ev text[];
     begin
         v_vals := null;
+        v_oldvals := null;
+        v_data := null;
         -- key as in pgq._trg_setup
         v_key := 'pgq_trg.S' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
         v_info := string_to_array(current_setting(v_key, true), chr(30));
