@@ -11,17 +11,12 @@ use postgres::Client;
 use super::backups::{self, Lock};
 use super::commands::purge_wals;
 use super::config::WalConfig;
-use super::datacopy::{copy_datadir, copy_tablespaces, rsync_excludes, Purpose};
+use super::datacopy::{copy_datadir, copy_tablespaces, rsync_excludes, tablespaces, Purpose, TABLESPACE_DIR};
 use super::transfer::{remote_walmgr_argv, rsync_argv, run_argv, Location};
 use crate::script::db;
 
 pub fn master_backup(wc: &WalConfig, dry_run: bool) -> Result<()> {
     let m = wc.master();
-    let tblspc = m.master_data.join("pg_tblspc");
-    let remote = wc.storage.use_rsync || wc.storage.full_backup.local().is_none();
-    if remote && std::fs::read_dir(&tblspc).map(|mut d| d.next().is_some()).unwrap_or(false) {
-        bail!("the cluster has tablespaces ({}): only a local backup copy carries them", tblspc.display());
-    }
     if dry_run {
         log::info!("would back up {} to {}", m.master_data.display(), wc.storage.full_backup);
         return Ok(());
@@ -118,13 +113,14 @@ fn take(wc: &WalConfig) -> Result<()> {
             extra.extend(rsync_excludes(&m.master_data, m.keep_symlinks));
             let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
             let src = format!("{}/", m.master_data.display());
-            run_argv(&rsync_argv(
-                &wc.storage.ssh_options,
-                wc.storage.compression,
-                &extra,
-                &[src],
-                &full_backup.rsync_path(""),
-            ))?;
+            let st = &wc.storage;
+            run_argv(&rsync_argv(&st.ssh_options, st.compression, &extra, &[src], &full_backup.rsync_path("")))?;
+            // Each tablespace into tblspc/<oid> of the set, where restore points tablespace_map.
+            for (oid, dir) in tablespaces(&m.master_data)? {
+                let to = full_backup.rsync_path(&format!("{TABLESPACE_DIR}/{oid}/"));
+                let opts = ["--delete", "--mkpath", "--exclude=pgsql_tmp*"];
+                run_argv(&rsync_argv(&st.ssh_options, st.compression, &opts, &[format!("{}/", dir.display())], &to))?;
+            }
             let stop = stop_backup(&mut c, new_api)?;
             let dir = std::env::temp_dir().join(format!("walmgr-label-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;

@@ -8,7 +8,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::os::unix::fs::{symlink, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -60,14 +60,23 @@ pub const TABLESPACE_DIR: &str = "tblspc";
 /// `dst/tblspc/<oid>`; the server's tablespace_map tells recovery where to link them again.
 pub fn copy_tablespaces(src: &Path, dst: &Path) -> Result<u64> {
     let mut count = 0;
-    let links = src.join("pg_tblspc");
-    for entry in fs::read_dir(&links).with_context(|| format!("reading {}", links.display()))?.flatten() {
-        let target = fs::read_link(entry.path()).with_context(|| format!("reading link {}", entry.path().display()))?;
-        let to = dst.join(TABLESPACE_DIR).join(entry.file_name());
+    for (oid, target) in tablespaces(src)? {
+        let to = dst.join(TABLESPACE_DIR).join(oid);
         fs::create_dir_all(to.parent().expect("has a parent"))?;
         copy_dir(&target, &to, None, &mut count)?;
     }
     Ok(count)
+}
+
+/// The tablespaces of a data directory: `(oid, directory)` from the `pg_tblspc` links.
+pub fn tablespaces(data: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let links = data.join("pg_tblspc");
+    let mut v = Vec::new();
+    for entry in fs::read_dir(&links).with_context(|| format!("reading {}", links.display()))?.flatten() {
+        let target = fs::read_link(entry.path()).with_context(|| format!("reading link {}", entry.path().display()))?;
+        v.push((entry.file_name().to_string_lossy().into_owned(), target));
+    }
+    Ok(v)
 }
 
 /// rsync spelling of the same rules, for backups of `src` to a remote host (rsync -a copies a
@@ -80,6 +89,8 @@ pub fn rsync_excludes(src: &Path, keep_links: bool) -> Vec<String> {
     v.extend(EMPTY_DIRS.iter().map(|d| format!("--exclude=/{d}/*")));
     v.push("--exclude=pgsql_tmp*".into());
     v.push("--exclude=/.*".into());
+    // The set's tablespace copies are sent separately; --delete must not remove them first.
+    v.push(format!("--exclude=/{TABLESPACE_DIR}"));
     v
 }
 

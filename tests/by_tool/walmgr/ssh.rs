@@ -112,6 +112,13 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
 
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 100)");
+    // A tablespace goes over rsync into tblspc/<oid> of the set.
+    let ts = rig.master.base().join("ts1");
+    std::fs::create_dir_all(&ts).unwrap();
+    give_to_server_user(&ts);
+    rig.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
+    rig.sql("create table in_ts (id int) tablespace ts1");
+    rig.sql("insert into in_ts select generate_series(1, 25)");
     let logins = sshd.logins();
     let seg = rig.switch_and_wait();
     assert!(sshd.logins() > logins, "archiving did not go through ssh");
@@ -131,6 +138,9 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
     assert!(rig.store.join("data.master/backup_label").is_file() && rig.store.join("data.master/PG_VERSION").is_file());
     assert!(!rig.completed().join("BACKUPLOCK").exists(), "lock released");
     assert!(rig.store.join("config.backup/pg_hba.conf").is_file(), "config files sent over ssh");
+    let oid = rig.sql("select oid from pg_tablespace where spcname = 'ts1'");
+    let copied = rig.store.join("data.master/tblspc").join(&oid);
+    assert!(copied.read_dir().is_ok_and(|mut d| d.next().is_some()), "tablespace {oid} not in the set");
     let listing = ok(rig.run(&["listbackups"]), "listbackups over ssh");
     assert!(listing.contains("data.master"), "{listing}");
     let old = rig.completed().join("000000010000000000000000");
@@ -150,6 +160,7 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
         server.log()
     );
     assert_eq!(server.query("select count(*) from t"), Some(200), "{}", server.log());
+    assert_eq!(server.query("select count(*) from in_ts"), Some(25), "{}", server.log());
     drop(server);
 
     ok(rig.slave(&["restore"]), "restore");
@@ -174,4 +185,7 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
         rig.standby_log()
     );
     assert_eq!(rig.standby_query("select count(*) from t"), Some(230));
+    assert_eq!(rig.standby_query("select count(*) from in_ts"), Some(25));
+    let link = std::fs::read_link(rig.standby.join("pg_tblspc").join(&oid)).unwrap();
+    assert!(link.starts_with(&rig.standby), "tablespace {oid} of the standby is {}", link.display());
 }
