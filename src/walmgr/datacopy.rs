@@ -57,10 +57,11 @@ pub enum Purpose {
 pub const TABLESPACE_DIR: &str = "tblspc";
 
 /// Copies every tablespace the data directory links to (`pg_tblspc/<oid>`) into
-/// `dst/tblspc/<oid>`; the server's tablespace_map tells recovery where to link them again.
+/// `dst/tblspc/<oid>`; the server's tablespace_map tells recovery where to link them again. One
+/// inside the data directory (a restored standby's `tblspc/<oid>`) came with the directory.
 pub fn copy_tablespaces(src: &Path, dst: &Path) -> Result<u64> {
     let mut count = 0;
-    for (oid, target) in tablespaces(src)? {
+    for (oid, target) in tablespaces(src)?.into_iter().filter(|(_, t)| !t.starts_with(src)) {
         let to = dst.join(TABLESPACE_DIR).join(oid);
         fs::create_dir_all(to.parent().expect("has a parent"))?;
         copy_dir(&target, &to, None, &mut count)?;

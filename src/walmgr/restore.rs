@@ -143,6 +143,18 @@ pub fn relocate_tablespaces(data: &Path) -> Result<()> {
         out.push_str(&format!("{oid} {}\n", copy.display()));
     }
     fs::write(&map, out).with_context(|| format!("writing {}", map.display()))?;
+    if !data.join("backup_label").exists() {
+        // A cold copy (a backup of the standby): PostgreSQL reads tablespace_map only with a
+        // backup_label, so the links are made here.
+        for line in fs::read_to_string(&map)?.lines() {
+            let oid = line.split(' ').next().unwrap_or_default();
+            let link = data.join("pg_tblspc").join(oid);
+            let _ = fs::remove_file(&link);
+            std::os::unix::fs::symlink(data.join(TABLESPACE_DIR).join(oid), &link)
+                .with_context(|| format!("linking {}", link.display()))?;
+        }
+        fs::remove_file(&map).with_context(|| format!("removing {}", map.display()))?;
+    }
     log::info!("tablespaces placed under {}", data.join(TABLESPACE_DIR).display());
     Ok(())
 }

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use super::backups::{self, Lock, INFO_FILE};
 use super::commands::purge_wals;
 use super::config::WalConfig;
-use super::datacopy::{copy_datadir, Purpose};
+use super::datacopy::{copy_datadir, copy_tablespaces, tablespaces, Purpose};
 use super::restore::{running_pid, shell};
 
 pub fn slave_backup(wc: &WalConfig, dry_run: bool) -> Result<()> {
@@ -20,10 +20,6 @@ pub fn slave_backup(wc: &WalConfig, dry_run: bool) -> Result<()> {
     let completed = wc.storage.completed_wals.require_local("backup")?;
     if !s.slave_data.join("standby.signal").exists() {
         bail!("{} is not a standby (no standby.signal); back up the master instead", s.slave_data.display());
-    }
-    let tblspc = s.slave_data.join("pg_tblspc");
-    if std::fs::read_dir(&tblspc).map(|mut d| d.next().is_some()).unwrap_or(false) {
-        bail!("the standby has tablespaces ({}): back up the master instead", tblspc.display());
     }
     if dry_run {
         log::info!("would stop the standby, copy {} to {}", s.slave_data.display(), wc.storage.full_backup);
@@ -58,7 +54,14 @@ fn copy_standby(wc: &WalConfig) -> Result<()> {
         }
         let (redo, redo_file, checkpoint) = control_data(&s.bin(), &s.slave_data)?;
         // The standby's own pg_wal link (slave_pg_xlog) is its business, not the set's.
-        let files = copy_datadir(&s.slave_data, &tmp, Purpose::Backup { keep_links: false })?;
+        let files = copy_datadir(&s.slave_data, &tmp, Purpose::Backup { keep_links: false })?
+            + copy_tablespaces(&s.slave_data, &tmp)?;
+        // A cold copy has no backup_label, so PostgreSQL would ignore a tablespace_map: this
+        // one only tells restore which links to make (to tblspc/<oid> in the set).
+        let map: String = tablespaces(&s.slave_data)?.iter().map(|(oid, _)| format!("{oid} -\n")).collect();
+        if !map.is_empty() {
+            std::fs::write(tmp.join("tablespace_map"), map).context("writing tablespace_map")?;
+        }
         let info = format!(
             "START WAL LOCATION: {redo} (file {redo_file})\nCHECKPOINT LOCATION: {checkpoint}\n\
              BACKUP FROM: standby (stopped copy)\nSTART TIME: {}\nLABEL: walmgr standby copy\n",

@@ -447,6 +447,14 @@ fn a_backup_taken_on_the_standby_restores_as_a_standby() {
     let count = |want: i64| wait_for(60.0, || rig.standby_query("select count(*) from t") == Some(want));
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 50)");
+    // A tablespace: inside the standby's data directory after restore, and in its copy.
+    let ts = rig.master.base().join("ts1");
+    std::fs::create_dir_all(&ts).unwrap();
+    give_to_server_user(&ts);
+    rig.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
+    rig.sql("create table in_ts (id int) tablespace ts1");
+    rig.sql("insert into in_ts select generate_series(1, 25)");
+    let oid = rig.sql("select oid from pg_tablespace where spcname = 'ts1'");
     ok(rig.run(&["backup"]), "master backup");
     ok(rig.slave(&["restore"]), "restore");
     assert!(rig.store.join("data.master").exists(), "with keep_backups the set is copied");
@@ -457,6 +465,7 @@ fn a_backup_taken_on_the_standby_restores_as_a_standby() {
     let info = std::fs::read_to_string(rig.store.join("data.master/walmgr_backup_info")).unwrap();
     assert!(info.contains("BACKUP FROM: standby"), "{info}");
     assert!(!rig.store.join("data.master/backup_label").exists(), "a cold copy must not look like an online backup");
+    assert!(rig.store.join("data.master/tblspc").join(&oid).is_dir(), "the tablespace is in the standby's copy");
     assert!(rig.store.join("data.master.0/backup_label").exists(), "the master's set was rotated");
     let listing = ok(rig.slave(&["listbackups"]), "listbackups");
     assert!(listing.contains("walmgr standby copy"), "{listing}");
@@ -471,6 +480,15 @@ fn a_backup_taken_on_the_standby_restores_as_a_standby() {
     rig.sql("insert into t select generate_series(81, 90)");
     rig.switch_and_wait();
     assert!(count(90), "standby from the standby's copy did not replay:\n{}", rig.standby_log());
+    rig.sql("insert into in_ts values (26)");
+    rig.switch_and_wait();
+    assert!(
+        wait_for(60.0, || rig.standby_query("select count(*) from in_ts") == Some(26)),
+        "tablespace of the standby's copy:\n{}",
+        rig.standby_log()
+    );
+    let link = std::fs::read_link(rig.standby.join("pg_tblspc").join(&oid)).unwrap();
+    assert_eq!(link, rig.standby.join("tblspc").join(&oid));
     ok(rig.slave(&["boot"]), "boot");
     assert!(wait_for(60.0, || rig.standby_query("select (not pg_is_in_recovery())::int::bigint") == Some(1)));
     assert_eq!(rig.standby_query("select count(*) from t"), Some(90));
