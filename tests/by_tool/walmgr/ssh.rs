@@ -5,7 +5,7 @@
 //! through rsync and ssh to that sshd.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use super::{free_port, ok, Rig, Started};
 use crate::support::{give_to_server_user, is_root, text, wait_for, TempDir};
@@ -58,7 +58,23 @@ impl Sshd {
         assert!(out.status.success(), "sshd did not start: {:?}", text(&out));
         let sshd = Sshd { dir, port };
         assert!(wait_for(10.0, || sshd.log().contains("Server listening")), "sshd: {}", sshd.log());
+        sshd.spawn_reaper();
         sshd
+    }
+
+    /// Stops sshd if this test process dies without running Drop (killed by a timeout).
+    fn spawn_reaper(&self) {
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; [ -f {d}/sshd.pid ] && kill $(cat {d}/sshd.pid)",
+            pid = std::process::id(),
+            d = self.dir.path.display()
+        );
+        let mut c = Command::new("sh");
+        c.args(["-c", &script]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut c, 0);
+        // Never waited for on purpose: it outlives us and is reaped by init.
+        #[allow(clippy::zombie_processes)]
+        c.spawn().expect("starting the sshd reaper");
     }
 
     /// The master's `ssh_options`: this port and key, no known_hosts file touched.
