@@ -55,19 +55,20 @@ begin
       into v_ids, v_tables, v_seqs, v_ntables
       from pgq.queue;
     for v_fn in
-        -- insert_event: a new event; the sequence is a constant the planner resolves once
+        -- insert_event: a new event; the sequence is a constant the planner resolves once. The
+        -- id is taken before the INSERT: RETURNING ... INTO costs a result set per call
         select 'pgq.insert_event(text, text, text, text, text, text, text)' as sig,
-               'insert into %1$s (ev_id, ev_time, ev_type, ev_data,'
+               'v_ev_id := nextval(%2$s);'
+               || E'\n        insert into %1$s (ev_id, ev_time, ev_type, ev_data,'
                || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-               || E'\n        values (nextval(%2$s), now(), ev_type, ev_data,'
-               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4)'
-               || E'\n        returning ev_id into v_ev_id;'
+               || E'\n        values (v_ev_id, now(), ev_type, ev_data,'
+               || ' ev_extra1, ev_extra2, ev_extra3, ev_extra4);'
                || E'\n        return v_ev_id;' as ins
         union all
         select 'pgq.insert_event(text, text, text)',
-               'insert into %1$s (ev_id, ev_time, ev_type, ev_data)'
-               || E'\n        values (nextval(%2$s), now(), ev_type, ev_data)'
-               || E'\n        returning ev_id into v_ev_id;'
+               'v_ev_id := nextval(%2$s);'
+               || E'\n        insert into %1$s (ev_id, ev_time, ev_type, ev_data)'
+               || E'\n        values (v_ev_id, now(), ev_type, ev_data);'
                || E'\n        return v_ev_id;'
         union all
         -- insert_event_raw: every field given, NULL id and time mean the new id and now()

@@ -18,10 +18,9 @@ begin
     select q.queue_id, q.queue_cur_table into v_queue_id, v_cur_table
       from pgq.queue q
      where q.queue_name = queue_name and not q.queue_disable_insert and q.queue_per_tx_limit is null;
-    if found then
+    -- a queue not found leaves v_queue_id NULL, which no generated branch takes
     -- generated dispatch begin
     -- generated dispatch end
-    end if;
     return pgq.insert_event_raw(queue_name, null, now(), null, null,
                                 ev_type, ev_data, ev_extra1, ev_extra2, ev_extra3, ev_extra4);
 end;
@@ -42,10 +41,9 @@ begin
     select q.queue_id, q.queue_cur_table into v_queue_id, v_cur_table
       from pgq.queue q
      where q.queue_name = queue_name and not q.queue_disable_insert and q.queue_per_tx_limit is null;
-    if found then
+    -- a queue not found leaves v_queue_id NULL, which no generated branch takes
     -- generated dispatch begin
     -- generated dispatch end
-    end if;
     return pgq.insert_event_raw(queue_name, null, now(), null, null,
                                 ev_type, ev_data, null, null, null, null);
 end;
