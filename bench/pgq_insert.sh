@@ -7,7 +7,8 @@
 #   insert_event_small_tx  TXNS autocommit transactions of one insert_event each
 #   plain_insert_one_tx    a plain INSERT of the same payload into a table like an event table
 # Each as events per second of elapsed time, and (`_cpu`) per second of the server backend's
-# CPU time, the figure to compare on a machine busy with other work.
+# CPU time, the figure to compare on a machine busy with other work; for insert_event_small_tx
+# also server instructions per transaction (`_kinstr`, thousands, when valgrind is installed).
 #
 #   bench/pgq_insert.sh            env: EVENTS, TXNS, and those of bench/pgq_lib.sh
 set -eu
@@ -52,6 +53,7 @@ small_tx_rates() {
         done
         echo "select pg_temp.cpu_ticks(), extract(epoch from clock_timestamp());"
     } >"$dir/tx.sql"
+    grep insert_event "$dir/tx.sql" > "$dir/tx_only.sql"
     psql -d "$1" -At -f "$dir/tx.sql" | grep '|' | tr '|' ' ' | {
         read -r c0 t0
         read -r c1 t1
@@ -97,3 +99,12 @@ done
 for r in one_tx one_tx_cpu one_tx7 one_tx7_cpu small_tx small_tx_cpu plain_cpu; do
     echo "RESULT ratio_$r=$(ratio $r) x"
 done
+kinstr_prepare
+chmod a+r "$dir/tx_only.sql"
+for db in orig ours; do kinstr "$db" "$dir/tx_only.sql" > "$dir/$db.kinstr"; done
+if [ -s "$dir/ours.kinstr" ]; then
+    echo "RESULT orig_insert_event_small_tx_kinstr=$(cat "$dir/orig.kinstr") kinstr/tx"
+    echo "RESULT ours_insert_event_small_tx_kinstr=$(cat "$dir/ours.kinstr") kinstr/tx"
+    # speed ratio: the original's cost over ours
+    echo "RESULT ratio_small_tx_kinstr=$(awk -v o="$(cat "$dir/orig.kinstr")" -v p="$(cat "$dir/ours.kinstr")" 'BEGIN { printf "%.2f", o / p }') x"
+fi

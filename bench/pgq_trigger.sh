@@ -63,18 +63,6 @@ cpu_us() {
         psql -d "$1" -At | awk -F'|' -v n="$CPU_TX" '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f\n", ($2 - s) / n / 1000 }'
 }
 
-# thousands of instructions per transaction: a single-user backend on a copy of the cluster runs
-# the first 20 statements of the file, then the first 220; the difference over 200
-kinstr() {
-    for n in 20 220; do
-        head -n "$n" "$dir/$2.sql" > "$dir/cg_in.sql"
-        as_pg valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
-            "$PGBIN/postgres" --single -D "$dir/copy" -c synchronous_commit=off "$1" < "$dir/cg_in.sql" >/dev/null 2>&1
-        callgrind_annotate "$dir/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
-        rm -f "$dir/cg.out"
-    done | awk '{ v[NR] = $1 } END { printf "%.1f\n", (v[2] - v[1]) / 200 / 1000 }'
-}
-
 result() { echo "RESULT $1=$2 $3"; }
 ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
@@ -92,15 +80,12 @@ for work in insert update; do
     done
 done
 
-if command -v valgrind >/dev/null 2>&1; then
-    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null
-    cp -a "$dir/data" "$dir/copy"
-    for work in insert update; do
-        for table in none $TRIGGERS; do
-            for db in orig ours; do kinstr "$db" "${work}_$table" > "$dir/$db.$work.$table.kinstr"; done
-        done
+kinstr_prepare
+for work in insert update; do
+    for table in none $TRIGGERS; do
+        for db in orig ours; do kinstr "$db" "$dir/${work}_$table.sql" > "$dir/$db.$work.$table.kinstr"; done
     done
-fi
+done
 
 for work in insert update; do
     for table in none $TRIGGERS; do
