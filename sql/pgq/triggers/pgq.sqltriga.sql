@@ -81,7 +81,8 @@ begin
         v_data := null;
         -- key as in pgq._trg_setup
         v_key := 'pgq_trg.S' || TG_RELID || '_' || to_hex(hashtext(TG_NAME));
-        v_info := string_to_array(current_setting(v_key, true), chr(30));
+        -- '' after RESET ALL or DISCARD ALL: no entry
+        v_info := string_to_array(nullif(current_setting(v_key, true), ''), chr(30));
         if v_info is null or v_info[3] <> 'F' or TG_OP = 'TRUNCATE'
            or v_info[1] <> pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass)::text
         then
