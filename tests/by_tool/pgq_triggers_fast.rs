@@ -97,6 +97,11 @@ insert into T.x (id) values (17);
 reset all;
 set timezone = 'UTC';
 insert into T.x (id, d) values (18, 5);
+-- no events while session_replication_role is local
+set session_replication_role = local;
+insert into T.x values (19, 'local', 19, null, null);
+update T.x set b = 0 where id = 1;
+reset session_replication_role;
 insert into T.x select i, 'row ' || i, i, '2022-01-01 00:00:00+00'::timestamptz + i * interval '1 hour', i / 3.0
   from generate_series(100, 120) i;
 update T.x set b = b + 1 where id between 100 and 105;
