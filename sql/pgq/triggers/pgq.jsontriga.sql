@@ -6,7 +6,7 @@ create or replace function pgq.jsontriga()
 returns trigger as $$
 declare
     -- the name says what the entry depends on, see pgq._trg_hot
-    v_hotkey text := format('pgq_trg.J%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashtext(TG_NAME)::oid,
+    v_hotkey text := format('pgq_trg.J%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
                             pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
                             current_setting('session_replication_role'));
     -- '' after RESET ALL or DISCARD ALL
@@ -14,25 +14,21 @@ declare
     v_row text;
     v_ev_id bigint;
 begin
+    if v_hot.key1 then
+        -- UPDATE: the key, the first column, is unchanged when the old row text starts with
+        -- the same first field; a quoted one is left to the general path
+        v_hot.fast := v_hot.fast and starts_with(OLD::text, substring(NEW::text, '^\([^",]*,')) is true;
+    end if;
     if v_hot.fast then
-        if v_hot.key1 then
-            -- UPDATE: the key, the first column, is unchanged when the old row text starts with
-            -- the same first field; a quoted one is left to the general path
-            if starts_with(OLD::text, substring(NEW::text, '^\([^",]*,')) is not true then
-                v_hot.fast := false;
-            end if;
+        -- flag N: row_to_json gives the exact event data
+        v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, row_to_json(coalesce(NEW, OLD))::text,
+                                    v_hot.tbl, null, null, null);
+        if v_hot.ret_null then
+            return null;
+        elsif v_hot.use_old then
+            return OLD;
         end if;
-        if v_hot.fast then
-            -- flag N: row_to_json gives the exact event data
-            v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, row_to_json(coalesce(NEW, OLD))::text,
-                                        v_hot.tbl, null, null, null);
-            if v_hot.ret_null then
-                return null;
-            elsif v_hot.use_old then
-                return OLD;
-            end if;
-            return NEW;
-        end if;
+        return NEW;
     end if;
 
     declare

@@ -12,7 +12,7 @@ create or replace function pgq.logutriga()
 returns trigger as $$
 declare
     -- the name says what the entry depends on, see pgq._trg_hot
-    v_hotkey text := format('pgq_trg.L%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashtext(TG_NAME)::oid,
+    v_hotkey text := format('pgq_trg.L%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
                             pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
                             current_setting('session_replication_role'));
     -- '' after RESET ALL or DISCARD ALL
