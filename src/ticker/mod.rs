@@ -6,11 +6,13 @@ mod failures;
 mod http;
 mod maint;
 mod metrics;
+mod session;
 mod settings;
 mod stats;
 mod stopper;
 mod supervisor;
 mod tick;
+mod wakeup;
 mod worker;
 
 use std::process::ExitCode;

@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "maint_period",
     "retry_period",
     "ticker_period",
+    "commit_tick_min_interval",
     "stats_period",
     "connection_lifetime",
     "max_reconnect_failures",
@@ -46,6 +47,8 @@ pub struct Settings {
     pub maint_period: Duration,
     pub retry_period: Duration,
     pub ticker_period: Duration,
+    /// The shortest gap between two ticks asked for by commits (ticker_on_commit).
+    pub commit_tick_min_interval: Duration,
     pub stats_period: Duration,
     pub connection_lifetime: Duration,
     /// 0 = retry for ever.
@@ -100,6 +103,7 @@ impl Settings {
             maint_period: period("maint_period", 120.0)?,
             retry_period: period("retry_period", 30.0)?,
             ticker_period: period("ticker_period", 1.0)?,
+            commit_tick_min_interval: period("commit_tick_min_interval", 0.005)?,
             stats_period: period("stats_period", 30.0)?,
             connection_lifetime: period("connection_lifetime", 3600.0)?,
             max_reconnect_failures: max_failures.min(u32::MAX as i64) as u32,
@@ -134,6 +138,7 @@ mod tests {
         assert_eq!(s.initial_database, "template1");
         assert_eq!(s.database_list, None);
         assert_eq!(s.ticker_period, Duration::from_secs(1));
+        assert_eq!(s.commit_tick_min_interval, Duration::from_millis(5));
         assert_eq!(s.maint_period, Duration::from_secs(120));
         assert_eq!(s.retry_period, Duration::from_secs(30));
         assert_eq!(s.check_period, Duration::from_secs(60));

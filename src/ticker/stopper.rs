@@ -22,6 +22,19 @@ impl Stopper {
         self.stopped.load(Ordering::SeqCst)
     }
 
+    /// Resolves once stopped.
+    pub async fn stopped(&self) {
+        loop {
+            let mut notified = std::pin::pin!(self.notify.notified());
+            // Registered before the flag is read, so a stop in between still wakes us.
+            notified.as_mut().enable();
+            if self.is_stopped() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Sleeps until `deadline` or a stop; returns true when stopped.
     pub async fn sleep_until(&self, deadline: Instant) -> bool {
         let mut notified = std::pin::pin!(self.notify.notified());

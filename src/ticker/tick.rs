@@ -1,26 +1,26 @@
-//! The ticker of one database, a task on pgqd's single ticker thread: check that pgq is there
-//! and new enough, then tick every ticker_period on one kept connection (re-opened after
-//! connection_lifetime), and start the maintenance task once the first tick worked.
+//! The ticker of one database, a task on pgqd's single ticker thread: tick every queue every
+//! ticker_period on one kept connection (re-opened after connection_lifetime), tick the queues
+//! whose commits ask for it in between (see `wakeup`), and start the maintenance task once the
+//! first tick worked.
 //! All databases tick on the same clock (multiples of ticker_period), so one wake-up of the
 //! thread serves every database: that is what keeps pgqd's CPU use low with many databases.
 
+use std::future::{poll_fn, Future};
+use std::ops::ControlFlow;
+use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
 use postgres::error::SqlState;
-use tokio_postgres::{Client, Statement};
+use tokio::time::Sleep;
 
 use super::failures::Failures;
+use super::session::{Fail, Session};
+use super::wakeup::{Wakeups, Wanted};
 use super::worker::DbCtx;
 use crate::script::db::anyhow_text;
-
-struct Conn {
-    client: Client,
-    ticker: Statement,
-    opened: Instant,
-}
 
 enum Step {
     Ticked,
@@ -28,45 +28,154 @@ enum Step {
     NoPgq,
 }
 
-enum Fail {
-    /// Could not open a connection (server down, database gone, auth).
-    Connect(anyhow::Error),
-    Query(anyhow::Error),
+/// The ticker task's state between ticks.
+struct Ticker {
+    ctx: Arc<DbCtx>,
+    session: Option<Session>,
+    failures: Failures,
+    maint: Option<tokio::task::JoinHandle<()>>,
+    version: Option<String>,
+    /// When every queue is ticked next.
+    full_due: Instant,
+    /// When the queues commits asked for are ticked, if some did.
+    commit_due: Option<Instant>,
+    /// The start of the last tick commits asked for: the next is commit_tick_min_interval later
+    /// at the earliest, so a queue with thousands of commits a second does not get thousands of
+    /// ticks (the periodic ticks do not count: they come at their own bounded rate).
+    last_commit_tick: Option<Instant>,
 }
 
 pub async fn run(ctx: Arc<DbCtx>) {
     log::debug!("[{}]: launching ticker", ctx.label);
-    let mut conn: Option<Conn> = None;
-    let mut failures = Failures::default();
-    let mut maint: Option<tokio::task::JoinHandle<()>> = None;
-    let mut version: Option<String> = None;
-    while !ctx.stop.is_stopped() {
-        let s = ctx.shared.settings();
-        let started = Instant::now();
-        if conn.as_ref().is_some_and(|c| c.opened.elapsed() >= s.connection_lifetime) {
-            log::debug!("[{}]: connection_lifetime reached, reconnecting", ctx.label);
-            conn = None;
+    let now = Instant::now();
+    let mut t = Ticker {
+        ctx: ctx.clone(),
+        session: None,
+        failures: Failures::default(),
+        maint: None,
+        version: None,
+        full_due: now,
+        commit_due: None,
+        last_commit_tick: None,
+    };
+    // One timer, moved rather than re-created, always at the earlier of the two due times.
+    let mut timer = pin!(tokio::time::sleep_until(now.into()));
+    // Never polled, kept one ticker_period ahead: tokio wakes its own driver (an eventfd write
+    // and one more epoll_wait) whenever a timer is set earlier than every other pending timer,
+    // which the tick timer would be each time it is re-armed after firing. With this one
+    // pending further ahead it never is, which saves two of the six system calls of a tick.
+    let mut guard = pin!(tokio::time::sleep_until(now.into()));
+    loop {
+        let wakeups = t.session.as_ref().map(|s| s.wakeups.clone()).filter(|_| t.commit_due.is_none());
+        match wait(&ctx, timer.as_mut(), wakeups.as_deref()).await {
+            Woke::Stop => break,
+            Woke::Timer => {}
+            Woke::Commit if wakeups.as_ref().is_some_and(|w| w.is_closed()) => {
+                log::debug!("[{}]: ticker connection closed, reconnecting", ctx.label);
+                t.session = None;
+                t.full_due = Instant::now();
+                timer.as_mut().reset(t.full_due.into());
+            }
+            Woke::Commit => {
+                let gap = ctx.shared.settings().commit_tick_min_interval;
+                let at = t.last_commit_tick.map_or_else(Instant::now, |l| l + gap);
+                // A full tick due before then covers these queues too.
+                if at < t.full_due {
+                    t.commit_due = Some(at);
+                    timer.as_mut().reset(at.into());
+                }
+                continue;
+            }
         }
-        let wake_at = match step(&ctx, &mut conn, &mut version).await {
+        let started = Instant::now();
+        let full = started >= t.full_due || t.session.is_none();
+        t.commit_due = None;
+        // Taken before the tick: a commit announced during it gets a tick of its own.
+        let wanted = match (full, t.session.as_ref().and_then(|s| s.wakeups.take())) {
+            (true, _) => Wanted::All,
+            (false, Some(w)) => w,
+            (false, None) => {
+                timer.as_mut().reset(t.full_due.into());
+                continue;
+            }
+        };
+        if t.tick(started, full, &wanted).await.is_break() {
+            break;
+        }
+        timer.as_mut().reset(t.full_due.into());
+        guard.as_mut().reset((t.full_due + ctx.shared.settings().ticker_period).into());
+    }
+    ctx.state.up.store(false, Ordering::Relaxed);
+    if let Some(m) = t.maint.take() {
+        let _ = m.await;
+    }
+    log::debug!("[{}]: ticker stopped", ctx.label);
+}
+
+enum Woke {
+    Stop,
+    Timer,
+    Commit,
+}
+
+/// Waits for a stop, the timer, or (when given) a commit wake-up, in that order of precedence.
+async fn wait(ctx: &DbCtx, mut timer: Pin<&mut Sleep>, wakeups: Option<&Wakeups>) -> Woke {
+    let mut stop = pin!(ctx.stop.stopped());
+    let mut commit = pin!(async {
+        match wakeups {
+            Some(w) => w.arrived().await,
+            None => std::future::pending().await,
+        }
+    });
+    poll_fn(|cx| {
+        if stop.as_mut().poll(cx).is_ready() {
+            Poll::Ready(Woke::Stop)
+        } else if timer.as_mut().poll(cx).is_ready() {
+            Poll::Ready(Woke::Timer)
+        } else if commit.as_mut().poll(cx).is_ready() {
+            Poll::Ready(Woke::Commit)
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+impl Ticker {
+    /// One tick (all queues when `full`) and its bookkeeping; sets when the next full one is due.
+    /// Breaks when the task must end (max_reconnect_failures reached).
+    async fn tick(&mut self, started: Instant, full: bool, wanted: &Wanted) -> ControlFlow<()> {
+        let ctx = self.ctx.clone();
+        let s = ctx.shared.settings();
+        if !full {
+            self.last_commit_tick = Some(started);
+        }
+        if self.session.as_ref().is_some_and(|c| c.opened.elapsed() >= s.connection_lifetime) {
+            log::debug!("[{}]: connection_lifetime reached, reconnecting", ctx.label);
+            self.session = None;
+        }
+        if full {
+            self.full_due = next_slot(started, s.ticker_period);
+        }
+        match self.step(wanted).await {
             Ok(Step::Ticked) => {
-                failures.recovered(&ctx.label);
+                self.failures.recovered(&ctx.label);
                 ctx.state.up.store(true, Ordering::Relaxed);
                 ctx.state.has_pgq.store(true, Ordering::Relaxed);
                 ctx.shared.stats.tick(&ctx.state);
-                if maint.is_none() {
-                    maint = Some(tokio::spawn(super::maint::run(ctx.clone())));
+                if self.maint.is_none() {
+                    self.maint = Some(tokio::spawn(super::maint::run(ctx.clone())));
                 }
-                next_slot(started, s.ticker_period)
             }
             Ok(Step::NoPgq) => {
-                conn = None;
+                self.session = None;
                 ctx.state.up.store(true, Ordering::Relaxed);
                 ctx.state.has_pgq.store(false, Ordering::Relaxed);
-                Instant::now() + s.check_period
+                self.full_due = Instant::now() + s.check_period;
             }
             Err(fail) => {
-                conn = None;
-                version = None;
+                self.session = None;
+                self.version = None;
                 ctx.state.up.store(false, Ordering::Relaxed);
                 ctx.state.errors.fetch_add(1, Ordering::Relaxed);
                 let (what, e, connecting) = match &fail {
@@ -74,7 +183,7 @@ pub async fn run(ctx: Arc<DbCtx>) {
                     Fail::Query(e) => ("ticker failed", e, false),
                 };
                 let text = anyhow_text(e);
-                let pause = failures.failed(&ctx.label, what, &text);
+                let pause = self.failures.failed(&ctx.label, what, &text);
                 // A dropped database is the discovery's business (it lets go of the worker at
                 // the next check), not a reason to stop serving every other database.
                 let gone = e.chain().any(|c| {
@@ -84,27 +193,43 @@ pub async fn run(ctx: Arc<DbCtx>) {
                 if connecting
                     && !gone
                     && s.max_reconnect_failures > 0
-                    && failures.consecutive() >= s.max_reconnect_failures
+                    && self.failures.consecutive() >= s.max_reconnect_failures
                 {
                     ctx.shared.give_up(format!(
                         "[{}]: giving up after {} failed connection attempts: {text}",
                         ctx.label,
-                        failures.consecutive()
+                        self.failures.consecutive()
                     ));
-                    break;
+                    return ControlFlow::Break(());
                 }
-                Instant::now() + pause
+                self.full_due = Instant::now() + pause;
             }
-        };
-        if ctx.stop.sleep_until(wake_at).await {
-            break;
         }
+        ControlFlow::Continue(())
     }
-    ctx.state.up.store(false, Ordering::Relaxed);
-    if let Some(m) = maint {
-        let _ = m.await;
+
+    async fn step(&mut self, wanted: &Wanted) -> Result<Step, Fail> {
+        if self.session.is_none() {
+            match Session::open(&self.ctx, &mut self.version).await? {
+                Some(s) => self.session = Some(s),
+                None => return Ok(Step::NoPgq),
+            }
+        }
+        let session = self.session.as_ref().expect("opened above");
+        let label = &self.ctx.label;
+        let query = |e: tokio_postgres::Error| Fail::Query(e.into());
+        match wanted {
+            Wanted::All => {
+                let n = session.tick_all().await.map_err(query)?;
+                log::debug!("[{label}]: ticker: {n} queue(s) ticked");
+            }
+            Wanted::Queues(queues) => {
+                let n = session.tick_queues(queues).await.map_err(query)?;
+                log::debug!("[{label}]: ticker: {n} queue(s) ticked after commits to {}", queues.join(", "));
+            }
+        }
+        Ok(Step::Ticked)
     }
-    log::debug!("[{}]: ticker stopped", ctx.label);
 }
 
 /// The first multiple of `period` (counted from pgqd's start) after `started`: every database
@@ -114,65 +239,6 @@ fn next_slot(started: Instant, period: Duration) -> Instant {
     let epoch = *EPOCH.get_or_init(Instant::now);
     let n = (started.saturating_duration_since(epoch).as_secs_f64() / period.as_secs_f64()).floor() + 1.0;
     epoch + period.mul_f64(n)
-}
-
-async fn step(ctx: &DbCtx, conn: &mut Option<Conn>, version: &mut Option<String>) -> Result<Step, Fail> {
-    if conn.is_none() {
-        let client = ctx.connect("pgqd").await.map_err(Fail::Connect)?;
-        match check_pgq(ctx, &client, version).await.map_err(Fail::Query)? {
-            true => {
-                let ticker = prepare_ticker(ctx, &client).await.map_err(|e| Fail::Query(e.into()))?;
-                *conn = Some(Conn { client, ticker, opened: Instant::now() });
-            }
-            false => return Ok(Step::NoPgq),
-        }
-    }
-    let c = conn.as_mut().expect("connected above");
-    let row = c.client.query_one(&c.ticker, &[]).await.map_err(|e| Fail::Query(e.into()))?;
-    let queues: Option<i64> = row.get(0);
-    log::debug!("[{}]: ticker: {} queue(s) ticked", ctx.label, queues.unwrap_or(0));
-    Ok(Step::Ticked)
-}
-
-/// Ticks every queue as `pgq.ticker()` does (same queues, same order, one transaction) and
-/// sends `NOTIFY pgq_ticker, '<queue>'` for each queue that got a new tick, delivered when the
-/// tick commits, so listening consumers wake without polling. Returns how many queues ticked.
-const TICK_AND_NOTIFY: &str = "\
-    with ticked as ( \
-        select queue_name, pgq.ticker(queue_name) as tick_id from pgq.queue \
-         where not queue_external_ticker and not queue_ticker_paused order by queue_name) \
-    select count(pg_notify('pgq_ticker', queue_name))::bigint from ticked where tick_id is not null";
-
-/// The notifying ticker when the queue table has the columns it needs (PgQ 3.x), else the
-/// plain `pgq.ticker()`.
-async fn prepare_ticker(ctx: &DbCtx, client: &Client) -> Result<Statement, tokio_postgres::Error> {
-    match client.prepare(TICK_AND_NOTIFY).await {
-        Ok(st) => Ok(st),
-        Err(e) => {
-            log::debug!("[{}]: ticking without NOTIFY: {}", ctx.label, crate::script::db::error_text(&e));
-            client.prepare("select pgq.ticker()").await
-        }
-    }
-}
-
-/// Is pgq installed here, and version 3 or later? Logs the version when it is first seen.
-async fn check_pgq(ctx: &DbCtx, client: &Client, seen: &mut Option<String>) -> Result<bool> {
-    if client.query_opt("select 1 from pg_catalog.pg_namespace where nspname = 'pgq'", &[]).await?.is_none() {
-        log::debug!("[{}]: no pgq", ctx.label);
-        return Ok(false);
-    }
-    let v: Option<String> = client.query_opt("select pgq.version()::text", &[]).await?.and_then(|r| r.get(0));
-    let v = v.unwrap_or_default();
-    let major: u32 = v.split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok()).unwrap_or(0);
-    if major < 3 {
-        log::warn!("[{}]: bad pgq version, ignoring: {v:?}", ctx.label);
-        return Ok(false);
-    }
-    if seen.as_deref() != Some(v.as_str()) {
-        log::info!("[{}]: pgq version ok: {v}", ctx.label);
-        *seen = Some(v);
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

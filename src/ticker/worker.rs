@@ -15,6 +15,7 @@ use tokio_postgres::AsyncMessage;
 use super::settings::Settings;
 use super::stats::{DbState, Stats};
 use super::stopper::Stopper;
+use super::wakeup::{self, Wakeups};
 use crate::script::signals::Signals;
 
 /// What every thread of the daemon shares.
@@ -66,7 +67,12 @@ impl DbCtx {
     /// Server notices (pgq's "Dubious PgQ state" warnings and the like) go to the debug log,
     /// as the C pgqd does not print them.
     /// `application_name` tells the ticker's session (`pgqd`) from maintenance (`pgqd maint`).
-    pub async fn connect(&self, application_name: &str) -> Result<tokio_postgres::Client> {
+    /// Commit wake-ups arriving on the connection go to `wakeups`.
+    pub async fn connect(
+        &self,
+        application_name: &str,
+        wakeups: Option<Arc<Wakeups>>,
+    ) -> Result<tokio_postgres::Client> {
         let connstr = self.shared.settings().connstr(&self.name);
         let cfg = async_config(&connstr.to_config(application_name)?);
         let (client, mut connection) =
@@ -76,10 +82,18 @@ impl DbCtx {
             while let Some(msg) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
                 match msg {
                     Ok(AsyncMessage::Notice(n)) => log::debug!("[{label}]: {}: {}", n.severity(), n.message()),
+                    Ok(AsyncMessage::Notification(n)) if n.channel() == wakeup::CHANNEL => {
+                        if let Some(w) = &wakeups {
+                            w.push(n.payload());
+                        }
+                    }
                     Ok(_) => {}
                     // The client sees the same failure on its next query.
                     Err(_) => break,
                 }
+            }
+            if let Some(w) = &wakeups {
+                w.close();
             }
         });
         Ok(client)

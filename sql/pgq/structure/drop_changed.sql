@@ -14,7 +14,7 @@ begin
         ('pgq._function_exists(text,text)', 'i_schema text, i_name text', 'boolean'),
         ('pgq._generate_insert_dispatch()', '', 'integer'),
         ('pgq._grant_perms_from(text,text,text,text)', 'src_schema text, src_table text, dst_schema text, dst_table text', 'integer'),
-        ('pgq._insert_dispatch_branch(integer[],text[],text[],integer[],text,integer,integer)', 'i_ids integer[], i_tables text[], i_seqs text[], i_ntables integer[], i_insert text, i_lo integer, i_hi integer', 'text'),
+        ('pgq._insert_dispatch_branch(integer[],text[],text[],integer[],boolean[],text,integer,integer)', 'i_ids integer[], i_tables text[], i_seqs text[], i_ntables integer[], i_wake boolean[], i_insert text, i_lo integer, i_hi integer', 'text'),
         ('pgq.batch_event_sql(bigint)', 'x_batch_id bigint', 'text'),
         ('pgq.batch_event_tables(bigint)', 'x_batch_id bigint', 'SETOF text'),
         ('pgq.batch_retry(bigint,integer)', 'i_batch_id bigint, i_retry_seconds integer', 'integer'),
@@ -71,3 +71,6 @@ begin
         execute 'drop function ' || v_fn.sig;
     end loop;
 end $$;
+
+-- Helpers earlier builds of this schema had and this one no longer has.
+drop function if exists pgq._insert_dispatch_branch(int4[], text[], text[], int4[], text, int4, int4);

@@ -7,6 +7,8 @@ grant usage on schema pgq to public;
 grant select on pgq.consumer, pgq.queue, pgq.tick, pgq.subscription to public;
 grant select on pgq.consumer, pgq.queue, pgq.tick, pgq.subscription to pgq_reader;
 grant select, insert, update, delete on pgq.consumer, pgq.queue, pgq.tick, pgq.subscription to pgq_admin;
+grant select on pgq.queue_ticker_on_commit to public;
+grant select, insert, delete on pgq.queue_ticker_on_commit to pgq_admin;
 revoke all on pgq.event_template from public;
 grant select on pgq.event_template to pgq_reader;
 grant select, insert, truncate on pgq.event_template to pgq_admin;

@@ -46,6 +46,15 @@ create table if not exists pgq.tick (
     constraint tick_queue_fkey foreign key (tick_queue) references pgq.queue (queue_id)
 );
 
+-- Queues whose producers wake the ticker when they commit (set_queue_config's
+-- 'ticker_on_commit'). A table of its own because pgq.queue keeps exactly the original's columns.
+create table if not exists pgq.queue_ticker_on_commit (
+    queue_id    int4 not null,
+    constraint queue_ticker_on_commit_pkey primary key (queue_id),
+    constraint queue_ticker_on_commit_fkey foreign key (queue_id)
+        references pgq.queue (queue_id) on delete cascade
+);
+
 create sequence if not exists pgq.batch_id_seq;
 
 -- A consumer's registration on a queue and its active batch. sub_id is shared by a pgq_coop
