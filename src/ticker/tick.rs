@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
 use postgres::error::SqlState;
 use tokio::time::Sleep;
 
@@ -70,11 +71,14 @@ pub async fn run(ctx: Arc<DbCtx>) {
         match wait(&ctx, timer.as_mut(), wakeups.as_deref()).await {
             Woke::Stop => break,
             Woke::Timer => {}
-            Woke::Commit if wakeups.as_ref().is_some_and(|w| w.is_closed()) => {
-                log::debug!("[{}]: ticker connection closed, reconnecting", ctx.label);
-                t.session = None;
-                t.full_due = Instant::now();
+            Woke::Commit if let Some(reason) = wakeups.as_ref().and_then(|w| w.closed()) => {
+                // Reported like a failed tick, and reconnected after the same short pause
+                // rather than at the next tick, which may be a long ticker_period away.
+                if t.failed(Fail::Query(anyhow!(reason))).is_break() {
+                    break;
+                }
                 timer.as_mut().reset(t.full_due.into());
+                continue;
             }
             Woke::Commit => {
                 let gap = ctx.shared.settings().commit_tick_min_interval;
@@ -173,38 +177,44 @@ impl Ticker {
                 ctx.state.has_pgq.store(false, Ordering::Relaxed);
                 self.full_due = Instant::now() + s.check_period;
             }
-            Err(fail) => {
-                self.session = None;
-                self.version = None;
-                ctx.state.up.store(false, Ordering::Relaxed);
-                ctx.state.errors.fetch_add(1, Ordering::Relaxed);
-                let (what, e, connecting) = match &fail {
-                    Fail::Connect(e) => ("connection failed", e, true),
-                    Fail::Query(e) => ("ticker failed", e, false),
-                };
-                let text = anyhow_text(e);
-                let pause = self.failures.failed(&ctx.label, what, &text);
-                // A dropped database is the discovery's business (it lets go of the worker at
-                // the next check), not a reason to stop serving every other database.
-                let gone = e.chain().any(|c| {
-                    c.downcast_ref::<tokio_postgres::Error>().and_then(|p| p.code())
-                        == Some(&SqlState::INVALID_CATALOG_NAME)
-                });
-                if connecting
-                    && !gone
-                    && s.max_reconnect_failures > 0
-                    && self.failures.consecutive() >= s.max_reconnect_failures
-                {
-                    ctx.shared.give_up(format!(
-                        "[{}]: giving up after {} failed connection attempts: {text}",
-                        ctx.label,
-                        self.failures.consecutive()
-                    ));
-                    return ControlFlow::Break(());
-                }
-                self.full_due = Instant::now() + pause;
-            }
+            Err(fail) => return self.failed(fail),
         }
+        ControlFlow::Continue(())
+    }
+
+    /// A failed connect or tick: drop the connection, report, and set when to try again.
+    /// Breaks when the task must end (max_reconnect_failures reached).
+    fn failed(&mut self, fail: Fail) -> ControlFlow<()> {
+        let ctx = self.ctx.clone();
+        let s = ctx.shared.settings();
+        self.session = None;
+        self.version = None;
+        ctx.state.up.store(false, Ordering::Relaxed);
+        ctx.state.errors.fetch_add(1, Ordering::Relaxed);
+        let (what, e, connecting) = match &fail {
+            Fail::Connect(e) => ("connection failed", e, true),
+            Fail::Query(e) => ("ticker failed", e, false),
+        };
+        let text = anyhow_text(e);
+        let pause = self.failures.failed(&ctx.label, what, &text);
+        // A dropped database is the discovery's business (it lets go of the worker at
+        // the next check), not a reason to stop serving every other database.
+        let gone = e.chain().any(|c| {
+            c.downcast_ref::<tokio_postgres::Error>().and_then(|p| p.code()) == Some(&SqlState::INVALID_CATALOG_NAME)
+        });
+        if connecting
+            && !gone
+            && s.max_reconnect_failures > 0
+            && self.failures.consecutive() >= s.max_reconnect_failures
+        {
+            ctx.shared.give_up(format!(
+                "[{}]: giving up after {} failed connection attempts: {text}",
+                ctx.label,
+                self.failures.consecutive()
+            ));
+            return ControlFlow::Break(());
+        }
+        self.full_due = Instant::now() + pause;
         ControlFlow::Continue(())
     }
 

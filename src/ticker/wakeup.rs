@@ -37,7 +37,8 @@ pub struct Wakeups {
 struct Pending {
     queues: BTreeSet<String>,
     overflow: bool,
-    closed: bool,
+    /// Why the connection ended, once it has.
+    closed: Option<String>,
 }
 
 impl Wakeups {
@@ -58,13 +59,14 @@ impl Wakeups {
     }
 
     /// The connection ended (server restart, network): no more wake-ups will come through it.
-    pub fn close(&self) {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+    pub fn close(&self, reason: String) {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).closed.get_or_insert(reason);
         self.arrived.notify_one();
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).closed
+    /// Why the connection ended, if it has.
+    pub fn closed(&self) -> Option<String> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).closed.clone()
     }
 
     /// Resolves when something was pushed (or the connection closed) since the previous
@@ -105,10 +107,10 @@ mod tests {
         }
         assert_eq!(w.take(), Some(Wanted::All));
         assert_eq!(w.take(), None);
-        assert!(!w.is_closed());
-        w.close();
-        assert!(w.is_closed());
+        assert_eq!(w.closed(), None);
+        w.close("gone".into());
+        w.close("again".into());
         assert_eq!(w.take(), None);
-        assert!(w.is_closed(), "stays closed");
+        assert_eq!(w.closed().as_deref(), Some("gone"), "the first reason stays");
     }
 }

@@ -16,6 +16,7 @@ use super::settings::Settings;
 use super::stats::{DbState, Stats};
 use super::stopper::Stopper;
 use super::wakeup::{self, Wakeups};
+use crate::script::db::error_text;
 use crate::script::signals::Signals;
 
 /// What every thread of the daemon shares.
@@ -79,6 +80,7 @@ impl DbCtx {
             cfg.connect(NoTls).await.with_context(|| format!("cannot connect to '{connstr}'"))?;
         let label = self.label.clone();
         tokio::spawn(async move {
+            let mut reason = "server closed the connection".to_string();
             while let Some(msg) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
                 match msg {
                     Ok(AsyncMessage::Notice(n)) => log::debug!("[{label}]: {}: {}", n.severity(), n.message()),
@@ -89,11 +91,14 @@ impl DbCtx {
                     }
                     Ok(_) => {}
                     // The client sees the same failure on its next query.
-                    Err(_) => break,
+                    Err(e) => {
+                        reason = error_text(&e);
+                        break;
+                    }
                 }
             }
             if let Some(w) = &wakeups {
-                w.close();
+                w.close(reason);
             }
         });
         Ok(client)

@@ -5,6 +5,7 @@
 use crate::support::Db;
 
 mod batches;
+mod commit_wakeups;
 mod concurrency;
 mod install;
 mod queues;
