@@ -6,6 +6,8 @@
 #   insert_event7_one_tx   the same with the 7-argument form (what triggers call)
 #   insert_event_small_tx  TXNS autocommit transactions of one insert_event each
 #   plain_insert_one_tx    a plain INSERT of the same payload into a table like an event table
+#   insert_event_small_tx_wake  ours only: insert_event_small_tx with the queue set to
+#                          ticker_on_commit (each transaction also sends a NOTIFY; nobody listens)
 # Each as events per second of elapsed time, and (`_cpu`) per second of the server backend's
 # CPU time, the figure to compare on a machine busy with other work; for insert_event_small_tx
 # also server instructions per transaction (`_kinstr`, thousands, when valgrind is installed).
@@ -84,6 +86,12 @@ while [ $i -lt "$RUNS" ]; do
         cut -d' ' -f2 "$dir/r" >>"$dir/$db.plain_cpu"
         psql -d "$db" -c "truncate bench_plain" -c "truncate pgq.event_1_0" -c "checkpoint"
     done
+    psql -d ours -c "select pgq.set_queue_config('bench', 'ticker_on_commit', 'on')" >/dev/null
+    small_tx_rates ours >"$dir/r"
+    cut -d' ' -f1 "$dir/r" >>"$dir/wake.small_tx"
+    cut -d' ' -f2 "$dir/r" >>"$dir/wake.small_tx_cpu"
+    psql -d ours -c "select pgq.set_queue_config('bench', 'ticker_on_commit', 'off')" \
+        -c "truncate pgq.event_1_0" -c "checkpoint" >/dev/null
     i=$((i + 1))
 done
 for db in orig ours; do
@@ -96,6 +104,8 @@ for db in orig ours; do
     echo "RESULT ${db}_plain_insert_one_tx=$(median <"$dir/$db.plain") rows/s"
     echo "RESULT ${db}_plain_insert_one_tx_cpu=$(median <"$dir/$db.plain_cpu") rows/cpu-s"
 done
+echo "RESULT ours_insert_event_small_tx_wake=$(median <"$dir/wake.small_tx") tx/s"
+echo "RESULT ours_insert_event_small_tx_wake_cpu=$(median <"$dir/wake.small_tx_cpu") tx/cpu-s"
 for r in one_tx one_tx_cpu one_tx7 one_tx7_cpu small_tx small_tx_cpu plain_cpu; do
     echo "RESULT ratio_$r=$(ratio $r) x"
 done

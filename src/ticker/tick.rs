@@ -71,16 +71,16 @@ pub async fn run(ctx: Arc<DbCtx>) {
         match wait(&ctx, timer.as_mut(), wakeups.as_deref()).await {
             Woke::Stop => break,
             Woke::Timer => {}
-            Woke::Commit if let Some(reason) = wakeups.as_ref().and_then(|w| w.closed()) => {
-                // Reported like a failed tick, and reconnected after the same short pause
-                // rather than at the next tick, which may be a long ticker_period away.
-                if t.failed(Fail::Query(anyhow!(reason))).is_break() {
-                    break;
-                }
-                timer.as_mut().reset(t.full_due.into());
-                continue;
-            }
             Woke::Commit => {
+                if let Some(reason) = wakeups.as_ref().and_then(|w| w.closed()) {
+                    // Reported like a failed tick, and reconnected after the same short pause
+                    // rather than at the next tick, which may be a long ticker_period away.
+                    if t.failed(Fail::Query(anyhow!(reason))).is_break() {
+                        break;
+                    }
+                    timer.as_mut().reset(t.full_due.into());
+                    continue;
+                }
                 let gap = ctx.shared.settings().commit_tick_min_interval;
                 let at = t.last_commit_tick.map_or_else(Instant::now, |l| l + gap);
                 // A full tick due before then covers these queues too.
