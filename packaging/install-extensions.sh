@@ -12,10 +12,11 @@ mkdir -p "$extdir"
 # must not run inside our own extension's script.
 plain_only() { case "$1/$2" in pgq/structure/extension.sql) return 0 ;; esac; return 1; }
 
-# Tables whose rows pg_dump must keep (pg_extension_config_dump), as the originals registered.
+# Tables whose rows pg_dump must keep (pg_extension_config_dump): those the originals registered,
+# and our queue_ticker_on_commit (a queue setting).
 config_tables() {
   case "$1" in
-    pgq) echo pgq.queue pgq.consumer pgq.tick pgq.subscription pgq.event_template pgq.retry_queue pgq.batch_id_seq ;;
+    pgq) echo pgq.queue pgq.consumer pgq.tick pgq.subscription pgq.event_template pgq.retry_queue pgq.batch_id_seq pgq.queue_ticker_on_commit ;;
     pgq_ext) echo pgq_ext.completed_tick pgq_ext.completed_batch pgq_ext.completed_event pgq_ext.partial_batch ;;
   esac
 }

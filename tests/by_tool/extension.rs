@@ -24,7 +24,14 @@ fn create_extension_installs_our_pgq_and_it_works() {
     let db = Db::in_cluster(&cluster);
     db.psql("create extension pgq; create extension pgq_coop; create extension pgq_ext");
     assert_eq!(db.psql("select extversion from pg_extension where extname = 'pgq'"), "3.5.2");
-    assert_eq!(db.psql("select array_length(extconfig, 1) from pg_extension where extname = 'pgq'"), "7");
+    // the original's seven, and the table of our ticker_on_commit setting
+    assert_eq!(db.psql("select array_length(extconfig, 1) from pg_extension where extname = 'pgq'"), "8");
+    assert_eq!(
+        db.psql(
+            "select 'pgq.queue_ticker_on_commit'::regclass = any (extconfig) from pg_extension where extname = 'pgq'"
+        ),
+        "t"
+    );
     assert_eq!(db.psql("select array_length(extconfig, 1) from pg_extension where extname = 'pgq_ext'"), "4");
     assert_eq!(
         db.psql("select l.lanname from pg_proc p join pg_language l on l.oid = p.prolang where p.oid = 'pgq.insert_event(text,text,text)'::regprocedure"),
