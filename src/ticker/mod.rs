@@ -8,6 +8,7 @@ mod maint;
 mod metrics;
 mod session;
 mod settings;
+mod slots;
 mod stats;
 mod stopper;
 mod supervisor;

@@ -2,16 +2,17 @@
 //! ticker_period on one kept connection (re-opened after connection_lifetime), tick the queues
 //! whose commits ask for it in between (see `wakeup`), and start the maintenance task once the
 //! first tick worked.
-//! All databases tick on the same clock (multiples of ticker_period), so one wake-up of the
-//! thread serves every database: that is what keeps pgqd's CPU use low with many databases.
+//! All databases tick on the same clock (multiples of ticker_period, see `slots`), so one
+//! wake-up of the thread serves every database: that is what keeps pgqd's CPU use low with many
+//! databases.
 
 use std::future::{poll_fn, Future};
 use std::ops::ControlFlow;
 use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::anyhow;
 use postgres::error::SqlState;
@@ -19,9 +20,18 @@ use tokio::time::Sleep;
 
 use super::failures::Failures;
 use super::session::{Fail, Session};
+use super::slots::{next_slot, Slots};
 use super::wakeup::{Wakeups, Wanted};
 use super::worker::DbCtx;
 use crate::script::db::anyhow_text;
+
+/// When the next tick of every queue comes.
+enum Clock {
+    /// At every slot: the normal state.
+    Slots(Slots),
+    /// Once, at this time: after a failure, without pgq, at the start.
+    At(Instant),
+}
 
 enum Step {
     Ticked,
@@ -37,7 +47,7 @@ struct Ticker {
     maint: Option<tokio::task::JoinHandle<()>>,
     version: Option<String>,
     /// When every queue is ticked next.
-    full_due: Instant,
+    clock: Clock,
     /// When the queues commits asked for are ticked, if some did.
     commit_due: Option<Instant>,
     /// The start of the last tick commits asked for: the next is commit_tick_min_interval later
@@ -55,22 +65,37 @@ pub async fn run(ctx: Arc<DbCtx>) {
         failures: Failures::default(),
         maint: None,
         version: None,
-        full_due: now,
+        clock: Clock::At(now),
         commit_due: None,
         last_commit_tick: None,
     };
-    // One timer, moved rather than re-created, always at the earlier of the two due times.
+    // For Clock::At and commit ticks: one timer, moved rather than re-created.
     let mut timer = pin!(tokio::time::sleep_until(now.into()));
-    // Never polled, kept one ticker_period ahead: tokio wakes its own driver (an eventfd write
-    // and one more epoll_wait) whenever a timer is set earlier than every other pending timer,
-    // which the tick timer would be each time it is re-armed after firing. With this one
-    // pending further ahead it never is, which saves two of the six system calls of a tick.
-    let mut guard = pin!(tokio::time::sleep_until(now.into()));
     loop {
+        let full_at = match &t.clock {
+            Clock::At(at) => Some(*at),
+            Clock::Slots(_) => None,
+        };
+        let timer_at = full_at.into_iter().chain(t.commit_due).min();
+        if let Some(at) = timer_at.filter(|at| timer.deadline() != (*at).into()) {
+            timer.as_mut().reset(at.into());
+        }
+        let slots = match &t.clock {
+            Clock::Slots(slots) => Some(slots),
+            Clock::At(_) => None,
+        };
         let wakeups = t.session.as_ref().map(|s| s.wakeups.clone()).filter(|_| t.commit_due.is_none());
-        match wait(&ctx, timer.as_mut(), wakeups.as_deref()).await {
+        let woke = wait(&ctx, slots, timer_at.map(|_| timer.as_mut()), wakeups.as_deref()).await;
+        let full = match woke {
             Woke::Stop => break,
-            Woke::Timer => {}
+            Woke::Slot(Err(e)) => {
+                // The clock is lost (it never should be): fall back to a one-off timer.
+                log::error!("[{}]: ticker clock failed: {e}", ctx.label);
+                t.clock = Clock::At(next_slot(Instant::now(), ctx.shared.settings().ticker_period));
+                continue;
+            }
+            Woke::Slot(Ok(())) => true,
+            Woke::Timer => full_at.is_some_and(|at| Instant::now() >= at),
             Woke::Commit => {
                 if let Some(reason) = wakeups.as_ref().and_then(|w| w.closed()) {
                     // Reported like a failed tick, and reconnected after the same short pause
@@ -78,36 +103,31 @@ pub async fn run(ctx: Arc<DbCtx>) {
                     if t.failed(Fail::Query(anyhow!(reason))).is_break() {
                         break;
                     }
-                    timer.as_mut().reset(t.full_due.into());
                     continue;
                 }
                 let gap = ctx.shared.settings().commit_tick_min_interval;
                 let at = t.last_commit_tick.map_or_else(Instant::now, |l| l + gap);
                 // A full tick due before then covers these queues too.
-                if at < t.full_due {
+                let next_full =
+                    full_at.unwrap_or_else(|| next_slot(Instant::now(), ctx.shared.settings().ticker_period));
+                if at < next_full {
                     t.commit_due = Some(at);
-                    timer.as_mut().reset(at.into());
                 }
                 continue;
             }
-        }
+        };
         let started = Instant::now();
-        let full = started >= t.full_due || t.session.is_none();
+        let full = full || t.session.is_none();
         t.commit_due = None;
         // Taken before the tick: a commit announced during it gets a tick of its own.
         let wanted = match (full, t.session.as_ref().and_then(|s| s.wakeups.take())) {
             (true, _) => Wanted::All,
             (false, Some(w)) => w,
-            (false, None) => {
-                timer.as_mut().reset(t.full_due.into());
-                continue;
-            }
+            (false, None) => continue,
         };
         if t.tick(started, full, &wanted).await.is_break() {
             break;
         }
-        timer.as_mut().reset(t.full_due.into());
-        guard.as_mut().reset((t.full_due + ctx.shared.settings().ticker_period).into());
     }
     ctx.state.up.store(false, Ordering::Relaxed);
     if let Some(m) = t.maint.take() {
@@ -118,13 +138,27 @@ pub async fn run(ctx: Arc<DbCtx>) {
 
 enum Woke {
     Stop,
+    Slot(std::io::Result<()>),
     Timer,
     Commit,
 }
 
-/// Waits for a stop, the timer, or (when given) a commit wake-up, in that order of precedence.
-async fn wait(ctx: &DbCtx, mut timer: Pin<&mut Sleep>, wakeups: Option<&Wakeups>) -> Woke {
+/// Waits for a stop, the next slot, the timer or a commit wake-up (those given), in that order
+/// of precedence.
+async fn wait(ctx: &DbCtx, slots: Option<&Slots>, timer: Option<Pin<&mut Sleep>>, wakeups: Option<&Wakeups>) -> Woke {
     let mut stop = pin!(ctx.stop.stopped());
+    let mut slot = pin!(async {
+        match slots {
+            Some(s) => s.next().await,
+            None => std::future::pending().await,
+        }
+    });
+    let mut timer = pin!(async {
+        match timer {
+            Some(t) => t.await,
+            None => std::future::pending().await,
+        }
+    });
     let mut commit = pin!(async {
         match wakeups {
             Some(w) => w.arrived().await,
@@ -134,6 +168,8 @@ async fn wait(ctx: &DbCtx, mut timer: Pin<&mut Sleep>, wakeups: Option<&Wakeups>
     poll_fn(|cx| {
         if stop.as_mut().poll(cx).is_ready() {
             Poll::Ready(Woke::Stop)
+        } else if let Poll::Ready(r) = slot.as_mut().poll(cx) {
+            Poll::Ready(Woke::Slot(r))
         } else if timer.as_mut().poll(cx).is_ready() {
             Poll::Ready(Woke::Timer)
         } else if commit.as_mut().poll(cx).is_ready() {
@@ -158,11 +194,11 @@ impl Ticker {
             log::debug!("[{}]: connection_lifetime reached, reconnecting", ctx.label);
             self.session = None;
         }
-        if full {
-            self.full_due = next_slot(started, s.ticker_period);
-        }
         match self.step(wanted).await {
             Ok(Step::Ticked) => {
+                if full {
+                    self.keep_time(started, s.ticker_period);
+                }
                 self.failures.recovered(&ctx.label);
                 ctx.state.up.store(true, Ordering::Relaxed);
                 ctx.state.has_pgq.store(true, Ordering::Relaxed);
@@ -175,11 +211,29 @@ impl Ticker {
                 self.session = None;
                 ctx.state.up.store(true, Ordering::Relaxed);
                 ctx.state.has_pgq.store(false, Ordering::Relaxed);
-                self.full_due = Instant::now() + s.check_period;
+                self.clock = Clock::At(Instant::now() + s.check_period);
             }
             Err(fail) => return self.failed(fail),
         }
         ControlFlow::Continue(())
+    }
+
+    /// After a full tick: the next ones come at every slot, on a clock of the current period.
+    fn keep_time(&mut self, started: Instant, period: std::time::Duration) {
+        match &self.clock {
+            Clock::Slots(slots) if slots.period() == period => {
+                if started.elapsed() >= period {
+                    slots.skip_passed();
+                }
+            }
+            _ => match Slots::new(period) {
+                Ok(slots) => self.clock = Clock::Slots(slots),
+                Err(e) => {
+                    log::error!("[{}]: cannot create the ticker clock: {e}", self.ctx.label);
+                    self.clock = Clock::At(next_slot(started, period));
+                }
+            },
+        }
     }
 
     /// A failed connect or tick: drop the connection, report, and set when to try again.
@@ -214,7 +268,8 @@ impl Ticker {
             ));
             return ControlFlow::Break(());
         }
-        self.full_due = Instant::now() + pause;
+        self.clock = Clock::At(Instant::now() + pause);
+        self.commit_due = None;
         ControlFlow::Continue(())
     }
 
@@ -239,29 +294,5 @@ impl Ticker {
             }
         }
         Ok(Step::Ticked)
-    }
-}
-
-/// The first multiple of `period` (counted from pgqd's start) after `started`: every database
-/// ticks at the same instants, and a late tick skips a slot rather than bursting to catch up.
-fn next_slot(started: Instant, period: Duration) -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    let n = (started.saturating_duration_since(epoch).as_secs_f64() / period.as_secs_f64()).floor() + 1.0;
-    epoch + period.mul_f64(n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slots_are_shared_multiples_of_the_period() {
-        let p = Duration::from_millis(100);
-        let a = next_slot(Instant::now(), p);
-        let b = next_slot(Instant::now() + Duration::from_millis(1), p);
-        assert!(a == b || b == a + p, "same clock");
-        let late = next_slot(a + Duration::from_millis(250), p);
-        assert_eq!(late, a + Duration::from_millis(300), "a late tick skips to the next slot");
     }
 }
