@@ -78,7 +78,7 @@ pub async fn run(ctx: Arc<DbCtx>) {
 /// The round's connection, opened on first use.
 async fn connected<'a>(ctx: &DbCtx, client: &'a mut Option<Client>) -> Result<&'a Client> {
     if client.is_none() {
-        *client = Some(ctx.connect("pgqd maint", None).await?);
+        *client = Some(ctx.connect("pgqd maint").await?);
     }
     Ok(client.as_ref().expect("connected above"))
 }

@@ -9,6 +9,7 @@ mod metrics;
 mod session;
 mod settings;
 mod slots;
+mod socket;
 mod stats;
 mod stopper;
 mod supervisor;

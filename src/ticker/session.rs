@@ -50,7 +50,7 @@ impl Session {
     /// `seen_version` remembers the pgq version logged last, so a reconnect does not repeat it.
     pub async fn open(ctx: &DbCtx, seen_version: &mut Option<String>) -> Result<Option<Session>, Fail> {
         let wakeups = Arc::new(Wakeups::default());
-        let client = ctx.connect("pgqd", Some(wakeups.clone())).await.map_err(Fail::Connect)?;
+        let client = ctx.connect_ticker(wakeups.clone()).await.map_err(Fail::Connect)?;
         if !check_pgq(ctx, &client, seen_version).await.map_err(Fail::Query)? {
             return Ok(None);
         }

@@ -78,6 +78,9 @@ impl Wakeups {
     /// Takes what was asked for since the last call; None when nothing was.
     pub fn take(&self) -> Option<Wanted> {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if p.queues.is_empty() && !p.overflow {
+            return None;
+        }
         let queues = std::mem::take(&mut p.queues);
         if std::mem::take(&mut p.overflow) {
             Some(Wanted::All)

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::AsyncMessage;
 
 use super::settings::Settings;
+use super::socket;
 use super::stats::{DbState, Stats};
 use super::stopper::Stopper;
 use super::wakeup::{self, Wakeups};
@@ -64,44 +65,59 @@ pub struct DbCtx {
 }
 
 impl DbCtx {
-    /// Opens a connection to this database; its messages are driven by a task of its own.
-    /// Server notices (pgq's "Dubious PgQ state" warnings and the like) go to the debug log,
-    /// as the C pgqd does not print them.
-    /// `application_name` tells the ticker's session (`pgqd`) from maintenance (`pgqd maint`).
-    /// Commit wake-ups arriving on the connection go to `wakeups`.
-    pub async fn connect(
-        &self,
-        application_name: &str,
-        wakeups: Option<Arc<Wakeups>>,
-    ) -> Result<tokio_postgres::Client> {
+    /// Opens a maintenance connection to this database (`application_name` `pgqd maint`, or
+    /// `pgqd metrics`); its messages are driven by a task of its own.
+    pub async fn connect(&self, application_name: &str) -> Result<tokio_postgres::Client> {
         let connstr = self.shared.settings().connstr(&self.name);
         let cfg = async_config(&connstr.to_config(application_name)?);
-        let (client, mut connection) =
+        let (client, connection) =
             cfg.connect(NoTls).await.with_context(|| format!("cannot connect to '{connstr}'"))?;
-        let label = self.label.clone();
-        tokio::spawn(async move {
-            let mut reason = "server closed the connection".to_string();
-            while let Some(msg) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                match msg {
-                    Ok(AsyncMessage::Notice(n)) => log::debug!("[{label}]: {}: {}", n.severity(), n.message()),
-                    Ok(AsyncMessage::Notification(n)) if n.channel() == wakeup::CHANNEL => {
-                        if let Some(w) = &wakeups {
-                            w.push(n.payload());
-                        }
-                    }
-                    Ok(_) => {}
-                    // The client sees the same failure on its next query.
-                    Err(e) => {
-                        reason = error_text(&e);
-                        break;
-                    }
+        tokio::spawn(drive(connection, self.label.clone(), None));
+        Ok(client)
+    }
+
+    /// Opens the ticker's connection (`application_name` `pgqd`), on a socket the thread is
+    /// woken by only when there is something to read (see `socket`). Commit wake-ups arriving
+    /// on it go to `wakeups`, which also learns when the connection ends.
+    pub async fn connect_ticker(&self, wakeups: Arc<Wakeups>) -> Result<tokio_postgres::Client> {
+        let connstr = self.shared.settings().connstr(&self.name);
+        let sync_cfg = connstr.to_config("pgqd")?;
+        let connected = async {
+            let sock = socket::connect(&sync_cfg).await?;
+            Ok::<_, anyhow::Error>(async_config(&sync_cfg).connect_raw(sock, NoTls).await?)
+        };
+        let (client, connection) = connected.await.with_context(|| format!("cannot connect to '{connstr}'"))?;
+        tokio::spawn(drive(connection, self.label.clone(), Some(wakeups)));
+        Ok(client)
+    }
+}
+
+/// Reads a connection's messages until it ends. Server notices (pgq's "Dubious PgQ state"
+/// warnings and the like) go to the debug log, as the C pgqd does not print them.
+async fn drive<S, T>(mut connection: tokio_postgres::Connection<S, T>, label: String, wakeups: Option<Arc<Wakeups>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut reason = "server closed the connection".to_string();
+    while let Some(msg) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+        match msg {
+            Ok(AsyncMessage::Notice(n)) => log::debug!("[{label}]: {}: {}", n.severity(), n.message()),
+            Ok(AsyncMessage::Notification(n)) if n.channel() == wakeup::CHANNEL => {
+                if let Some(w) = &wakeups {
+                    w.push(n.payload());
                 }
             }
-            if let Some(w) = &wakeups {
-                w.close(reason);
+            Ok(_) => {}
+            // The client sees the same failure on its next query.
+            Err(e) => {
+                reason = error_text(&e);
+                break;
             }
-        });
-        Ok(client)
+        }
+    }
+    if let Some(w) = &wakeups {
+        w.close(reason);
     }
 }
 
