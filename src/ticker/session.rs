@@ -20,8 +20,8 @@ pub enum Fail {
 pub struct Session {
     client: Client,
     all: Statement,
-    /// Ticks only the named queues; None against a pgq without the 3.x queue columns, where
-    /// nothing asks for commit ticks anyway.
+    /// Ticks only the named queues; None against a pgq that cannot ask for commit ticks
+    /// anyway (the original C PgQ).
     some: Option<Statement>,
     pub opened: Instant,
     /// Commit wake-ups arriving on this connection.
@@ -37,10 +37,12 @@ const TICK_ALL: &str = "\
          where not queue_external_ticker and not queue_ticker_paused order by queue_name) \
     select count(pg_notify('pgq_ticker', queue_name))::bigint from ticked where tick_id is not null";
 
-/// The same for the queues named in $1 (unknown names are ignored: anybody can NOTIFY).
+/// The same for the queues named in $1 (unknown names are ignored: anybody can NOTIFY), with
+/// the variant of pgq.ticker() that also ticks for events committed since the last tick whose
+/// ids were taken before it (see sql/pgq/functions/pgq._tick_after_commit.sql).
 const TICK_SOME: &str = "\
     with ticked as ( \
-        select queue_name, pgq.ticker(queue_name) as tick_id from pgq.queue \
+        select queue_name, pgq._tick_after_commit(queue_name) as tick_id from pgq.queue \
          where queue_name = any($1) and not queue_external_ticker and not queue_ticker_paused \
          order by queue_name) \
     select count(pg_notify('pgq_ticker', queue_name))::bigint from ticked where tick_id is not null";
@@ -56,7 +58,8 @@ impl Session {
         }
         let query = |e: tokio_postgres::Error| Fail::Query(e.into());
         let (all, some) = match client.prepare(TICK_ALL).await {
-            Ok(all) => (all, Some(client.prepare(TICK_SOME).await.map_err(query)?)),
+            // Only our pgq has what commit ticks use, and only our pgq asks for them.
+            Ok(all) => (all, client.prepare(TICK_SOME).await.ok()),
             Err(e) => {
                 log::debug!("[{}]: ticking without NOTIFY: {}", ctx.label, crate::script::db::error_text(&e));
                 (client.prepare("select pgq.ticker()").await.map_err(query)?, None)

@@ -15,6 +15,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
+use nix::sys::socket::{setsockopt, sockopt};
 use postgres::config::Host;
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
@@ -139,7 +140,15 @@ pub async fn connect(cfg: &postgres::Config) -> Result<ReadOnly> {
                         None => tokio::net::TcpStream::connect((name.as_str(), port)).await?,
                     };
                     s.set_nodelay(true)?;
-                    Sock::Tcp(s.into_std()?)
+                    let s = s.into_std()?;
+                    if cfg.get_keepalives() {
+                        // What tokio-postgres's own connect would set: a peer that vanished is
+                        // noticed even while the ticker waits for a reply.
+                        setsockopt(&s, sockopt::KeepAlive, &true)?;
+                        let idle = cfg.get_keepalives_idle().as_secs().clamp(1, i32::MAX as u64) as u32;
+                        setsockopt(&s, sockopt::TcpKeepIdle, &idle)?;
+                    }
+                    Sock::Tcp(s)
                 }
             };
             ReadOnly::new(sock)

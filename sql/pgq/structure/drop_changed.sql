@@ -14,6 +14,7 @@ begin
         ('pgq._function_exists(text,text)', 'i_schema text, i_name text', 'boolean'),
         ('pgq._generate_insert_dispatch()', '', 'integer'),
         ('pgq._grant_perms_from(text,text,text,text)', 'src_schema text, src_table text, dst_schema text, dst_table text', 'integer'),
+        ('pgq._tick_after_commit(text)', 'i_queue_name text', 'bigint'),
         ('pgq._insert_dispatch_branch(integer[],text[],text[],integer[],boolean[],text,integer,integer)', 'i_ids integer[], i_tables text[], i_seqs text[], i_ntables integer[], i_wake boolean[], i_insert text, i_lo integer, i_hi integer', 'text'),
         ('pgq.batch_event_sql(bigint)', 'x_batch_id bigint', 'text'),
         ('pgq.batch_event_tables(bigint)', 'x_batch_id bigint', 'SETOF text'),

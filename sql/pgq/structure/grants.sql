@@ -67,6 +67,7 @@ grant execute on function
     pgq.ticker(text, bigint, timestamptz, bigint),
     pgq.ticker(text),
     pgq.ticker(),
+    pgq._tick_after_commit(text),
     pgq.maint_retry_events(),
     pgq.maint_rotate_tables_step1(text),
     pgq.maint_rotate_tables_step2(),

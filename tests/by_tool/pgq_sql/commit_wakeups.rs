@@ -85,3 +85,30 @@ fn ticker_on_commit_rejects_bad_values_and_keeps_the_queue_table_as_it_was() {
     let src = db.psql("select prosrc from pg_proc where oid = 'pgq.insert_event(text, text, text)'::regprocedure");
     assert!(src.contains("pg_notify('pgq_new_events', queue_name)"), "{src}");
 }
+
+#[test]
+fn the_commit_tick_covers_an_event_whose_id_was_taken_before_the_last_tick() {
+    let db = pgq_db();
+    db.psql(
+        "select pgq.create_queue('q'); select pgq.set_queue_config('q', 'ticker_max_count', '1'); \
+         select pgq.register_consumer('q', 'c'); select pgq.insert_event('q', 'e', 'warm-up')",
+    );
+    super::tick(&db, "q");
+    while super::next_batch(&db, "q", "c").is_some_and(|b| db.psql(&format!("select pgq.finish_batch({b})")) == "1") {}
+    // The producer has its event id when a periodic tick comes, and commits after it.
+    let mut producer = db.client();
+    let mut tx = producer.transaction().unwrap();
+    tx.execute("select pgq.insert_event('q', 'e', 'late')", &[]).unwrap();
+    assert!(!db.psql("select pgq.ticker('q')").is_empty(), "the periodic tick sees a new id");
+    tx.commit().unwrap();
+    // pgq.ticker() sees no new id since, the commit tick sees the finished transaction.
+    assert_eq!(db.psql("select pgq.ticker('q')"), "", "nothing new by the sequence");
+    assert!(!db.psql("select pgq._tick_after_commit('q')").is_empty(), "a tick for the commit");
+    assert_eq!(db.psql("select pgq._tick_after_commit('q')"), "", "and only one");
+    let mut events = Vec::new();
+    while let Some(b) = super::next_batch(&db, "q", "c") {
+        events.extend(super::batch_events(&db, b));
+        db.psql(&format!("select pgq.finish_batch({b})"));
+    }
+    assert_eq!(events, ["e:late"]);
+}
