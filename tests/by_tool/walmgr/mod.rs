@@ -140,6 +140,17 @@ impl Rig {
             .unwrap_or_default()
     }
 
+    /// Creates tablespace ts1 in a directory beside the master's data and a table `in_ts` of
+    /// 25 rows in it, for the tests that follow a tablespace through backup and restore.
+    fn tablespace_with_rows(&self) {
+        let ts = self.master.base().join("ts1");
+        std::fs::create_dir_all(&ts).unwrap();
+        give_to_server_user(&ts);
+        self.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
+        self.sql("create table in_ts (id int) tablespace ts1");
+        self.sql("insert into in_ts select generate_series(1, 25)");
+    }
+
     /// Switches to a new segment and waits until the finished one is in the archive.
     fn switch_and_wait(&self) -> String {
         let seg = self.sql("select pg_walfile_name(pg_switch_wal())");
@@ -228,12 +239,7 @@ fn standby_replays_while_master_writes_and_boot_keeps_every_committed_row() {
     rig.sql("create table t (id int primary key, note text)");
     rig.sql("insert into t select g, 'before backup' from generate_series(1, 100) g");
     // A tablespace travels inside the backup set and lands inside the standby's data directory.
-    let ts = rig.master.base().join("ts1");
-    std::fs::create_dir_all(&ts).unwrap();
-    give_to_server_user(&ts);
-    rig.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
-    rig.sql("create table in_ts (id int) tablespace ts1");
-    rig.sql("insert into in_ts select generate_series(1, 25)");
+    rig.tablespace_with_rows();
     rig.switch_and_wait();
     // The master's config files travel through config_backup.
     let hba = rig.master.datadir().join("pg_hba.conf");
@@ -450,12 +456,7 @@ fn a_backup_taken_on_the_standby_restores_as_a_standby() {
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 50)");
     // A tablespace: inside the standby's data directory after restore, and in its copy.
-    let ts = rig.master.base().join("ts1");
-    std::fs::create_dir_all(&ts).unwrap();
-    give_to_server_user(&ts);
-    rig.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
-    rig.sql("create table in_ts (id int) tablespace ts1");
-    rig.sql("insert into in_ts select generate_series(1, 25)");
+    rig.tablespace_with_rows();
     let oid = rig.sql("select oid from pg_tablespace where spcname = 'ts1'");
     ok(rig.run(&["backup"]), "master backup");
     ok(rig.slave(&["restore"]), "restore");

@@ -129,12 +129,7 @@ fn archive_backup_and_restore_through_rsync_over_ssh() {
     rig.sql("create table t (id int)");
     rig.sql("insert into t select generate_series(1, 100)");
     // A tablespace goes over rsync into tblspc/<oid> of the set.
-    let ts = rig.master.base().join("ts1");
-    std::fs::create_dir_all(&ts).unwrap();
-    give_to_server_user(&ts);
-    rig.sql(&format!("create tablespace ts1 location '{}'", ts.display()));
-    rig.sql("create table in_ts (id int) tablespace ts1");
-    rig.sql("insert into in_ts select generate_series(1, 25)");
+    rig.tablespace_with_rows();
     let logins = sshd.logins();
     let seg = rig.switch_and_wait();
     assert!(sshd.logins() > logins, "archiving did not go through ssh");
