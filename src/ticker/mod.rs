@@ -6,6 +6,7 @@ mod failures;
 mod http;
 mod maint;
 mod metrics;
+mod rawtick;
 mod session;
 mod settings;
 mod slots;

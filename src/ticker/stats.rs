@@ -21,9 +21,10 @@ pub struct DbState {
 }
 
 impl DbState {
-    pub fn ticked(&self) {
+    /// A tick that started at `at` worked (its reply may have been read a period later).
+    pub fn ticked(&self, at: Instant) {
         self.ticks.fetch_add(1, Ordering::Relaxed);
-        *self.last_tick.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        *self.last_tick.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
     }
 
     pub fn last_tick(&self) -> Option<Instant> {
@@ -55,8 +56,8 @@ impl Stats {
         self.dbs.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
-    pub fn tick(&self, db: &DbState) {
-        db.ticked();
+    pub fn tick(&self, db: &DbState, at: Instant) {
+        db.ticked(at);
         self.window_ticks.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -89,8 +90,8 @@ mod tests {
     fn stats_line_counts_since_the_previous_line() {
         let s = Stats::default();
         let a = s.db("a");
-        s.tick(&a);
-        s.tick(&a);
+        s.tick(&a, Instant::now());
+        s.tick(&a, Instant::now());
         s.maint_round(&a);
         s.retried(&a, 3);
         assert_eq!(s.take_line(), "{ticks: 2, maint: 1, retry: 3}");

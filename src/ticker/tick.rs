@@ -4,7 +4,9 @@
 //! first tick worked.
 //! All databases tick on the same clock (multiples of ticker_period, see `slots`), so one
 //! wake-up of the thread serves every database: that is what keeps pgqd's CPU use low with many
-//! databases.
+//! databases. The periodic tick is written to the socket directly and its reply read at the
+//! next slot (`rawtick`), so a period costs one wake-up and a few system calls, unless commit
+//! ticks need the replies as they come.
 
 use std::future::{poll_fn, Future};
 use std::ops::ControlFlow;
@@ -12,14 +14,14 @@ use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use postgres::error::SqlState;
 use tokio::time::Sleep;
 
 use super::failures::Failures;
-use super::session::{Fail, Session};
+use super::session::{Fail, Session, TickReply};
 use super::slots::{next_slot, Slots};
 use super::wakeup::{Wakeups, Wanted};
 use super::worker::DbCtx;
@@ -35,6 +37,8 @@ enum Clock {
 
 enum Step {
     Ticked,
+    /// Sent; the reply is read at the next wake-up (`Ticker::pending`).
+    Sent,
     /// No usable pgq here: look again after check_period.
     NoPgq,
 }
@@ -42,7 +46,11 @@ enum Step {
 /// The ticker task's state between ticks.
 struct Ticker {
     ctx: Arc<DbCtx>,
-    session: Option<Session>,
+    session: Option<Arc<Session>>,
+    /// When the periodic tick whose reply is not read yet was sent (`rawtick`).
+    pending: Option<Instant>,
+    /// Bytes of that reply read so far.
+    reply_buf: Vec<u8>,
     failures: Failures,
     maint: Option<tokio::task::JoinHandle<()>>,
     version: Option<String>,
@@ -62,6 +70,8 @@ pub async fn run(ctx: Arc<DbCtx>) {
     let mut t = Ticker {
         ctx: ctx.clone(),
         session: None,
+        pending: None,
+        reply_buf: Vec::new(),
         failures: Failures::default(),
         maint: None,
         version: None,
@@ -116,6 +126,9 @@ pub async fn run(ctx: Arc<DbCtx>) {
                 continue;
             }
         };
+        if t.finish_pending().await.is_break() {
+            break;
+        }
         let started = Instant::now();
         let full = full || t.session.is_none();
         t.commit_due = None;
@@ -194,19 +207,9 @@ impl Ticker {
             log::debug!("[{}]: connection_lifetime reached, reconnecting", ctx.label);
             self.session = None;
         }
-        match self.step(wanted).await {
-            Ok(Step::Ticked) => {
-                if full {
-                    self.keep_time(started, s.ticker_period);
-                }
-                self.failures.recovered(&ctx.label);
-                ctx.state.up.store(true, Ordering::Relaxed);
-                ctx.state.has_pgq.store(true, Ordering::Relaxed);
-                ctx.shared.stats.tick(&ctx.state);
-                if self.maint.is_none() {
-                    self.maint = Some(tokio::spawn(super::maint::run(ctx.clone())));
-                }
-            }
+        match self.step(started, wanted).await {
+            Ok(Step::Ticked) => self.ticked(started, full.then(|| started.elapsed() >= s.ticker_period)),
+            Ok(Step::Sent) => {}
             Ok(Step::NoPgq) => {
                 self.session = None;
                 ctx.state.up.store(true, Ordering::Relaxed);
@@ -218,11 +221,65 @@ impl Ticker {
         ControlFlow::Continue(())
     }
 
+    /// The bookkeeping of a tick that worked; `late` tells for a full tick whether it took
+    /// longer than a period.
+    fn ticked(&mut self, started: Instant, late: Option<bool>) {
+        let ctx = self.ctx.clone();
+        if let Some(late) = late {
+            self.keep_time(started, late, ctx.shared.settings().ticker_period);
+        }
+        self.failures.recovered(&ctx.label);
+        ctx.state.up.store(true, Ordering::Relaxed);
+        ctx.state.has_pgq.store(true, Ordering::Relaxed);
+        ctx.shared.stats.tick(&ctx.state, started);
+        if self.maint.is_none() {
+            self.maint = Some(tokio::spawn(super::maint::run(ctx.clone())));
+        }
+    }
+
+    /// Reads the reply of the tick sent at the last slot: normally there already, read without
+    /// waiting; a tick slower than a period is waited for.
+    async fn finish_pending(&mut self) -> ControlFlow<()> {
+        let Some(started) = self.pending.take() else { return ControlFlow::Continue(()) };
+        let Some(session) = self.session.clone() else { return ControlFlow::Continue(()) };
+        let ctx = self.ctx.clone();
+        let read = {
+            let mut stop = pin!(ctx.stop.stopped());
+            let mut read = pin!(session.read_tick(&mut self.reply_buf, &ctx.label));
+            poll_fn(|cx| {
+                if let Poll::Ready(r) = read.as_mut().poll(cx) {
+                    return Poll::Ready(Some(r));
+                }
+                stop.as_mut().poll(cx).map(|_| None)
+            })
+            .await
+        };
+        match read {
+            None => ControlFlow::Break(()),
+            Some(Ok((reply, late))) => {
+                self.read_replies(&session, &reply);
+                log::debug!("[{}]: ticker: {} queue(s) ticked", self.ctx.label, reply.ticked);
+                self.ticked(started, Some(late));
+                ControlFlow::Continue(())
+            }
+            Some(Err(e)) => self.failed(Fail::Query(e)),
+        }
+    }
+
+    /// The ticker reads the socket itself unless commit wake-ups must wake it as they come.
+    fn read_replies(&self, session: &Session, reply: &TickReply) {
+        if reply.on_commit {
+            session.reading.give_to_client();
+        } else {
+            session.reading.give_to_ticker();
+        }
+    }
+
     /// After a full tick: the next ones come at every slot, on a clock of the current period.
-    fn keep_time(&mut self, started: Instant, period: std::time::Duration) {
+    fn keep_time(&mut self, started: Instant, late: bool, period: Duration) {
         match &self.clock {
             Clock::Slots(slots) if slots.period() == period => {
-                if started.elapsed() >= period {
+                if late {
                     slots.skip_passed();
                 }
             }
@@ -242,6 +299,8 @@ impl Ticker {
         let ctx = self.ctx.clone();
         let s = ctx.shared.settings();
         self.session = None;
+        self.pending = None;
+        self.reply_buf.clear();
         self.version = None;
         ctx.state.up.store(false, Ordering::Relaxed);
         ctx.state.errors.fetch_add(1, Ordering::Relaxed);
@@ -273,22 +332,30 @@ impl Ticker {
         ControlFlow::Continue(())
     }
 
-    async fn step(&mut self, wanted: &Wanted) -> Result<Step, Fail> {
+    async fn step(&mut self, started: Instant, wanted: &Wanted) -> Result<Step, Fail> {
         if self.session.is_none() {
             match Session::open(&self.ctx, &mut self.version).await? {
-                Some(s) => self.session = Some(s),
+                Some(s) => self.session = Some(Arc::new(s)),
                 None => return Ok(Step::NoPgq),
             }
         }
-        let session = self.session.as_ref().expect("opened above");
+        let session = self.session.clone().expect("opened above");
         let label = &self.ctx.label;
         let query = |e: tokio_postgres::Error| Fail::Query(e.into());
         match wanted {
+            Wanted::All if session.reading.ticker_reads() => {
+                session.send_tick().map_err(|e| Fail::Query(e.into()))?;
+                self.pending = Some(started);
+                return Ok(Step::Sent);
+            }
             Wanted::All => {
-                let n = session.tick_all().await.map_err(query)?;
-                log::debug!("[{label}]: ticker: {n} queue(s) ticked");
+                let r = session.tick_all().await.map_err(query)?;
+                self.read_replies(&session, &r);
+                log::debug!("[{label}]: ticker: {} queue(s) ticked", r.ticked);
             }
             Wanted::Queues(queues) => {
+                // Through the client, whose reply wakes the ticker.
+                session.reading.give_to_client();
                 let n = session.tick_queues(queues).await.map_err(query)?;
                 log::debug!("[{label}]: ticker: {n} queue(s) ticked after commits to {}", queues.join(", "));
             }

@@ -77,13 +77,18 @@ impl DbCtx {
     }
 
     /// Opens the ticker's connection (`application_name` `pgqd`), on a socket the thread is
-    /// woken by only when there is something to read (see `socket`). Commit wake-ups arriving
-    /// on it go to `wakeups`, which also learns when the connection ends.
-    pub async fn connect_ticker(&self, wakeups: Arc<Wakeups>) -> Result<tokio_postgres::Client> {
+    /// woken by only when there is something to read, and not even then while `reading` is
+    /// deferred (see `socket`). Commit wake-ups arriving on it go to `wakeups`, which also
+    /// learns when the connection ends.
+    pub async fn connect_ticker(
+        &self,
+        wakeups: Arc<Wakeups>,
+        reading: Arc<socket::Reading>,
+    ) -> Result<tokio_postgres::Client> {
         let connstr = self.shared.settings().connstr(&self.name);
         let sync_cfg = connstr.to_config("pgqd")?;
         let connected = async {
-            let sock = socket::connect(&sync_cfg).await?;
+            let sock = socket::connect(&sync_cfg, reading).await?;
             Ok::<_, anyhow::Error>(async_config(&sync_cfg).connect_raw(sock, NoTls).await?)
         };
         let (client, connection) = connected.await.with_context(|| format!("cannot connect to '{connstr}'"))?;
