@@ -12,6 +12,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use crate::support::{skytools, text, wait_for, Cluster, Db, TempDir};
 
 mod commit_ticks;
+mod slow_ticks;
 
 /// A pgqd started by a test, with its config and log in a temp dir; killed on drop.
 struct Pgqd {
