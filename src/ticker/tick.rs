@@ -62,7 +62,12 @@ struct Ticker {
     /// at the earliest, so a queue with thousands of commits a second does not get thousands of
     /// ticks (the periodic ticks do not count: they come at their own bounded rate).
     last_commit_tick: Option<Instant>,
+    /// Some queue here is set to ticker_on_commit, as the last tick said.
+    on_commit: bool,
 }
+
+/// The longest ticker_period at which the ticker reads its ticks' replies itself (`rawtick`).
+const RAW_TICKS_UP_TO: Duration = Duration::from_secs(1);
 
 pub async fn run(ctx: Arc<DbCtx>) {
     log::debug!("[{}]: launching ticker", ctx.label);
@@ -78,6 +83,7 @@ pub async fn run(ctx: Arc<DbCtx>) {
         clock: Clock::At(now),
         commit_due: None,
         last_commit_tick: None,
+        on_commit: false,
     };
     // For Clock::At and commit ticks: one timer, moved rather than re-created.
     let mut timer = pin!(tokio::time::sleep_until(now.into()));
@@ -266,9 +272,20 @@ impl Ticker {
         }
     }
 
-    /// The ticker reads the socket itself unless commit wake-ups must wake it as they come.
-    fn read_replies(&self, session: &Session, reply: &TickReply) {
-        if reply.on_commit {
+    /// The ticker reads the socket itself unless commit wake-ups must wake it as they come, or
+    /// ticks are so far apart that reading replies itself saves little and would leave a queue
+    /// newly set to ticker_on_commit unserved for that long.
+    fn read_replies(&mut self, session: &Session, reply: &TickReply) {
+        if reply.on_commit != self.on_commit {
+            self.on_commit = reply.on_commit;
+            let label = &self.ctx.label;
+            if reply.on_commit {
+                log::debug!("[{label}]: a queue is set to ticker_on_commit: its commits wake the ticker");
+            } else {
+                log::debug!("[{label}]: no queue is set to ticker_on_commit");
+            }
+        }
+        if reply.on_commit || self.ctx.shared.settings().ticker_period > RAW_TICKS_UP_TO {
             session.reading.give_to_client();
         } else {
             session.reading.give_to_ticker();
@@ -340,7 +357,8 @@ impl Ticker {
             }
         }
         let session = self.session.clone().expect("opened above");
-        let label = &self.ctx.label;
+        let ctx = self.ctx.clone();
+        let label = &ctx.label;
         let query = |e: tokio_postgres::Error| Fail::Query(e.into());
         match wanted {
             Wanted::All if session.reading.ticker_reads() => {

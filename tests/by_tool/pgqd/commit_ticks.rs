@@ -61,3 +61,29 @@ fn ticks_ticker_on_commit_queues_after_each_commit_and_after_a_restart() {
     assert!(delivered(&mut c, "hot", "hot 2", 10.0), "listening again after the restart:\n{}", p.log());
     assert!(p.log().contains("[app]: ticker failed: "), "the lost connection is reported:\n{}", p.log());
 }
+
+#[test]
+fn a_queue_set_to_ticker_on_commit_while_pgqd_ticks_at_a_short_period_gets_commit_ticks() {
+    let db = super::shared_db_with_queue(super::Pgq::Ours);
+    db.psql("select pgq.set_queue_config('q', 'ticker_max_count', '1')");
+    // At this period the ticker reads its ticks' replies itself, the socket unwatched.
+    let p = Pgqd::start(&[
+        ("base_connstr", super::base_connstr(&db)),
+        ("database_list", db.name.clone()),
+        ("ticker_period", "0.3".into()),
+    ]);
+    assert!(super::ticks_advance(|| Some(db.client()), 3, 20.0), "{}", p.log());
+    assert!(!p.log().contains("after commits"), "no commit ticks yet:\n{}", p.log());
+    db.psql("select pgq.set_queue_config('q', 'ticker_on_commit', 'on')");
+    p.wait_log("a queue is set to ticker_on_commit: its commits wake the ticker", 10.0);
+    assert!(
+        wait_for(10.0, || {
+            db.psql("select pgq.insert_event('q', 'e', 'x')");
+            p.log().contains("queue(s) ticked after commits to q")
+        }),
+        "commit ticks:\n{}",
+        p.log()
+    );
+    db.psql("select pgq.set_queue_config('q', 'ticker_on_commit', 'off')");
+    p.wait_log("no queue is set to ticker_on_commit", 10.0);
+}
