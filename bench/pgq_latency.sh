@@ -11,13 +11,15 @@
 # Each figure is the median of RUNS runs; the cases alternate within a run so that load from
 # elsewhere on the machine hits them alike. Prints `RESULT name=value unit`.
 #
-#   bench/pgq_latency.sh      env: PGBIN, BENCH_PORT, COUNT (700), INTERVAL (37 ms), RUNS (3)
+#   bench/pgq_latency.sh      env: PGBIN, BENCH_PORT, COUNT (700), INTERVAL (37 ms), RUNS (3),
+#                             PERIODS (ticker periods in ms, "100 10")
 set -eu
 
 PORT=${BENCH_PORT:-55441}
 COUNT=${COUNT:-700}
 INTERVAL=${INTERVAL:-37}
 RUNS=${RUNS:-3}
+PERIODS=${PERIODS:-100 10}
 POLL_MS=10
 top=$(cd "$(dirname "$0")/.." && pwd)
 C_PGQD=${C_PGQD:-/usr/bin/pgqd}
@@ -93,7 +95,7 @@ INI
     echo $((t1 - t0)) >>"$dir/res.$name.ticks"
 }
 
-for period in 100 10; do
+for period in $PERIODS; do
     cases="original_poll_${period}ms ours_poll_${period}ms ours_listen_${period}ms ours_commit_${period}ms"
     r=1
     while [ "$r" -le "$RUNS" ]; do
