@@ -14,6 +14,14 @@
 -- path. Installed without the event trigger the sequence does not move, so such entries are
 -- stored as not fast and every row takes the general path, which checks the catalog.
 --
+-- The last two parts of the name come from pgq._trg_hot_epoch, which the planner evaluates once
+-- when it plans the expression naming the entry (the function claims to be immutable), so a
+-- row pays neither the sequence read nor current_setting. The plan is made again exactly when
+-- they can have changed: the expression also holds the sequence as a regclass constant, so the
+-- grant of pgq._trg_ddl_bump (a new pg_class row for the sequence) invalidates it in every
+-- session when the DDL commits, and PostgreSQL flushes all cached plans of a session whose
+-- session_replication_role changes (SET, RESET, SET LOCAL and its end, function SET clauses).
+--
 -- Each kind has its own composite type holding only the fields its fast path reads: casting
 -- the entry's text to it (record_in) looks up the input function of every field, NULL or not,
 -- in each transaction. A trigger that cannot take the fast path gets an entry whose ncols (or,
@@ -49,6 +57,14 @@ begin
         end if;
     end loop;
 end $$;
+
+-- The DDL and session_replication_role part of a fast path entry's name; immutable only so that
+-- the planner folds a call into a constant (see above). Never use it where a plan is not
+-- invalidated by a new pg_class row of pgq.trigger_ddl_seq.
+create or replace function pgq._trg_hot_epoch()
+returns text as $$
+    select pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass) || '_' || current_setting('session_replication_role');
+$$ language sql immutable;
 
 -- The text of the fast path entry (pgq._trg_hot_l, _s or _j) for trigger kind i_kind ('L', 'S',
 -- 'J'), operation i_op and timing i_when, from the full cache entry i_info (layout in

@@ -11,11 +11,12 @@
 create or replace function pgq.logutriga()
 returns trigger as $$
 declare
-    -- The entry, under a name that says what it depends on (see pgq._trg_hot); '' after RESET
-    -- ALL or DISCARD ALL. Naming and reading it in one expression saves the set-up of another.
+    -- The entry, under a name that says what it depends on (see pgq._trg_hot, also for the
+    -- regclass constant, which format ignores); '' after RESET ALL or DISCARD ALL. Naming and
+    -- reading it in one expression saves the set-up of another.
     v_hot pgq._trg_hot_l := nullif(current_setting(
-        format('pgq_trg.L%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-               pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass), current_setting('session_replication_role')),
+        format('pgq_trg.L%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid, pgq._trg_hot_epoch(),
+               'pgq.trigger_ddl_seq'::regclass),
         true), '')::pgq._trg_hot_l;
     v_row text := coalesce(NEW, OLD)::text;
     -- The row text urlencoded, its quotes and parentheses dropped, each value with its '=' (the
@@ -87,9 +88,8 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(format('pgq_trg.L%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                                      pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
-                                      current_setting('session_replication_role')),
+            perform set_config(format('pgq_trg.L%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
+                                      pgq._trg_hot_epoch(), 'pgq.trigger_ddl_seq'::regclass),
                                pgq._trg_hot_entry('L', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 

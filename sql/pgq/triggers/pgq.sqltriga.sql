@@ -7,8 +7,8 @@ returns trigger as $$
 declare
     -- the entry, read as in pgq.logutriga
     v_hot pgq._trg_hot_s := nullif(current_setting(
-        format('pgq_trg.S%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-               pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass), current_setting('session_replication_role')),
+        format('pgq_trg.S%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid, pgq._trg_hot_epoch(),
+               'pgq.trigger_ddl_seq'::regclass),
         true), '')::pgq._trg_hot_s;
     -- A row whose text has no doubled quote (an empty value or one holding '"'), no backslash
     -- (doubled in the text) and no parenthesis within (the test below): its quotes and
@@ -104,9 +104,8 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(format('pgq_trg.S%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                                      pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
-                                      current_setting('session_replication_role')),
+            perform set_config(format('pgq_trg.S%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
+                                      pgq._trg_hot_epoch(), 'pgq.trigger_ddl_seq'::regclass),
                                pgq._trg_hot_entry('S', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 
