@@ -109,6 +109,9 @@ update T.x set a = 'changed' where id in (1, 2, 3);
 update T.x set a = null, b = null, ts = null, d = null where id = 4;
 update T.x set a = 'q"uote', b = 0 where id = 5;
 update T.x set b = b where id in (101, 15);
+-- set to NULL, and a value that SQL quotes, on rows the fast path takes
+update T.x set b = null, d = null where id between 102 and 103;
+update T.x set a = 'it''s', ts = null where id = 104;
 delete from T.x where id in (7, 8, 9, 100);
 delete from T.x where id between 113 and 120;
 "#;
