@@ -66,6 +66,18 @@ returns text as $$
     select pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass) || '_' || current_setting('session_replication_role');
 $$ language sql immutable;
 
+-- The name of the fast path entry of trigger kind i_kind ('L', 'S', 'J') for operation i_op of
+-- trigger i_name on table i_relid. A plain SQL function, so the planner puts its body in place
+-- of the call (nothing to run per row but format and hashname) and folds pgq._trg_hot_epoch;
+-- the regclass constant, which format ignores, keeps the plan dependent on the sequence (see
+-- above). The text arguments come before the oids: format looks an output function up at each
+-- change of argument type.
+create or replace function pgq._trg_hot_name(i_kind text, i_op text, i_relid oid, i_name name)
+returns text as $$
+    select format('pgq_trg.' || i_kind || '%s_%s_%s_%s', i_op, pgq._trg_hot_epoch(), i_relid, hashname(i_name)::oid,
+                  'pgq.trigger_ddl_seq'::regclass);
+$$ language sql stable;
+
 -- The text of the fast path entry (pgq._trg_hot_l, _s or _j) for trigger kind i_kind ('L', 'S',
 -- 'J'), operation i_op and timing i_when, from the full cache entry i_info (layout in
 -- pgq._trg_build).

@@ -6,10 +6,8 @@ create or replace function pgq.jsontriga()
 returns trigger as $$
 declare
     -- the entry, read as in pgq.logutriga; a NULL queue: not fast
-    v_hot pgq._trg_hot_j := nullif(current_setting(
-        format('pgq_trg.J%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid, pgq._trg_hot_epoch(),
-               'pgq.trigger_ddl_seq'::regclass),
-        true), '')::pgq._trg_hot_j;
+    v_hot pgq._trg_hot_j := nullif(current_setting(pgq._trg_hot_name('J', TG_OP, TG_RELID, TG_NAME), true),
+                                   '')::pgq._trg_hot_j;
     v_row text;
     v_ev_id bigint;
 begin
@@ -69,8 +67,7 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(format('pgq_trg.J%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                                      pgq._trg_hot_epoch(), 'pgq.trigger_ddl_seq'::regclass),
+            perform set_config(pgq._trg_hot_name('J', TG_OP, TG_RELID, TG_NAME),
                                pgq._trg_hot_entry('J', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 

@@ -11,13 +11,10 @@
 create or replace function pgq.logutriga()
 returns trigger as $$
 declare
-    -- The entry, under a name that says what it depends on (see pgq._trg_hot, also for the
-    -- regclass constant, which format ignores); '' after RESET ALL or DISCARD ALL. Naming and
-    -- reading it in one expression saves the set-up of another.
-    v_hot pgq._trg_hot_l := nullif(current_setting(
-        format('pgq_trg.L%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid, pgq._trg_hot_epoch(),
-               'pgq.trigger_ddl_seq'::regclass),
-        true), '')::pgq._trg_hot_l;
+    -- The entry, under a name that says what it depends on (see pgq._trg_hot); '' after RESET
+    -- ALL or DISCARD ALL. Naming and reading it in one expression saves the set-up of another.
+    v_hot pgq._trg_hot_l := nullif(current_setting(pgq._trg_hot_name('L', TG_OP, TG_RELID, TG_NAME), true),
+                                   '')::pgq._trg_hot_l;
     v_row text := coalesce(NEW, OLD)::text;
     -- The row text urlencoded, its quotes and parentheses dropped, each value with its '=' (the
     -- format string has only the names): a NULL, an empty field, becomes NULL, printed as the
@@ -88,8 +85,7 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(format('pgq_trg.L%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                                      pgq._trg_hot_epoch(), 'pgq.trigger_ddl_seq'::regclass),
+            perform set_config(pgq._trg_hot_name('L', TG_OP, TG_RELID, TG_NAME),
                                pgq._trg_hot_entry('L', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 

@@ -6,10 +6,8 @@ create or replace function pgq.sqltriga()
 returns trigger as $$
 declare
     -- the entry, read as in pgq.logutriga
-    v_hot pgq._trg_hot_s := nullif(current_setting(
-        format('pgq_trg.S%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid, pgq._trg_hot_epoch(),
-               'pgq.trigger_ddl_seq'::regclass),
-        true), '')::pgq._trg_hot_s;
+    v_hot pgq._trg_hot_s := nullif(current_setting(pgq._trg_hot_name('S', TG_OP, TG_RELID, TG_NAME), true),
+                                   '')::pgq._trg_hot_s;
     -- A row whose text has no doubled quote (an empty value or one holding '"'), no backslash
     -- (doubled in the text) and no parenthesis within (the test below): its quotes and
     -- parentheses are then plain delimiters, a NULL an empty field and a value holding a comma
@@ -107,8 +105,7 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(format('pgq_trg.S%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                                      pgq._trg_hot_epoch(), 'pgq.trigger_ddl_seq'::regclass),
+            perform set_config(pgq._trg_hot_name('S', TG_OP, TG_RELID, TG_NAME),
                                pgq._trg_hot_entry('S', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 
