@@ -175,6 +175,13 @@ fn fast_path_other_table_shapes_match_the_c_triggers() {
         ("textkey", "id text primary key, v int",
          "insert into T.textkey values ('k 1', 1), ('k,2', 2), ('k3', 3), ('k,2x', 4);\nupdate T.textkey set v = v + 1;\ndelete from T.textkey where v > 3;",
          "update T.textkey set id = 'k,2y' where id = 'k,2'"),
+        // a key the first field's regular expression takes (not an integer), changed
+        ("plainkey", "id text primary key, v int",
+         "insert into T.plainkey values ('a1', 1), ('a10', 2), ('b', null);\nupdate T.plainkey set v = v + 1;\ndelete from T.plainkey where id = 'b';",
+         "update T.plainkey set id = 'a100' where id = 'a10'"),
+        ("bigkey", "id bigint primary key, v text",
+         "insert into T.bigkey values (1, 'x'), (10, 'y z'), (-5, null);\nupdate T.bigkey set v = 'w';\ndelete from T.bigkey where id = -5;",
+         "update T.bigkey set id = 100 where id = 10"),
     ];
     for kind in KINDS {
         for (shape, columns, statements, key_change) in shapes {

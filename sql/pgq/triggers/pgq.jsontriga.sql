@@ -11,10 +11,14 @@ declare
     v_row text;
     v_ev_id bigint;
 begin
-    if v_hot.key1 then
+    if v_hot.key1 is not null then
         -- UPDATE: the key, the first column, is unchanged when the old row text starts with
-        -- the same first field; a quoted one is left to the general path
-        if starts_with(OLD::text, substring(NEW::text, '^\([^",]*,')) is not true then
+        -- the same first field, taken as in pgq.logutriga
+        if v_hot.key1 then
+            if not starts_with(OLD::text, split_part(NEW::text, ',', 1) || ',') then
+                v_hot.queue := null;
+            end if;
+        elsif starts_with(OLD::text, substring(NEW::text, '^\([^",]*,')) is not true then
             v_hot.queue := null;
         end if;
     end if;

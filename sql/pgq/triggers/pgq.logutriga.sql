@@ -25,10 +25,16 @@ declare
                          ',', '=');
     v_ev_id bigint;
 begin
-    if v_hot.key1 then
+    if v_hot.key1 is not null then
         -- UPDATE: the key, the first column, is unchanged when the old row text starts with the
-        -- same first field; a quoted one is left to the general path
-        if starts_with(OLD::text, substring(v_row, '^\([^",]*,')) is not true then
+        -- same first field. An integer (key1) holds no quote or comma, so split_part takes it;
+        -- other types need the regular expression (much slower), which leaves a quoted field
+        -- to the general path.
+        if v_hot.key1 then
+            if not starts_with(OLD::text, split_part(v_row, ',', 1) || ',') then
+                v_vals := null;
+            end if;
+        elsif starts_with(OLD::text, substring(v_row, '^\([^",]*,')) is not true then
             v_vals := null;
         end if;
     end if;
