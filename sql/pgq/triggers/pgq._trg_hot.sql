@@ -25,10 +25,12 @@
 -- Each kind has its own composite type holding only the fields its fast path reads: casting
 -- the entry's text to it (record_in) looks up the input function of every field, NULL or not,
 -- in each transaction. A trigger that cannot take the fast path gets an entry whose ncols (or,
--- for jsontriga, queue) is NULL, which the fast path's first test refuses; use_old is never
--- NULL, so an entry is never a NULL row. The types are re-created when their fields
--- change (nothing depends on them but variables in PL/pgSQL bodies); the install bumps
--- pgq.trigger_ddl_seq, so no session reads an entry of an old shape.
+-- for jsontriga, queue) is NULL, which the fast path's first test refuses; ev_type is never
+-- NULL, so an entry is never a NULL row. The fast path returns NEW: right for BEFORE INSERT
+-- and UPDATE and ignored after the row, so BEFORE DELETE (which must return OLD) takes the
+-- general path. The types are re-created when their fields change (nothing depends on them
+-- but variables in PL/pgSQL bodies); the install bumps pgq.trigger_ddl_seq, so no session
+-- reads an entry of an old shape.
 do $$
 declare
     v_type record;
@@ -38,13 +40,12 @@ begin
         -- queue, ev_type and tbl (ev_extra1) of the event; fmt: format() string turning the split
         -- row into ev_data; ncols: number of fields the row text must split into; key1: UPDATE
         -- (else NULL) whose key, the first column alone, is checked inline, true when that
-        -- column is an integer; use_old: the row to return is OLD (BEFORE DELETE); names:
-        -- sqltriga UPDATE, quoted column names joined by chr(31); key_first: its first key column
+        -- column is an integer; names: sqltriga UPDATE, quoted column names joined by chr(31);
+        -- key_first: its first key column
         select * from (values
-            ('_trg_hot_l', 'queue text, ev_type text, tbl text, fmt text, ncols integer, key1 boolean, use_old boolean'),
-            ('_trg_hot_s', 'queue text, ev_type text, tbl text, fmt text, ncols integer, use_old boolean, names text, '
-                           || 'key_first integer'),
-            ('_trg_hot_j', 'queue text, ev_type text, tbl text, key1 boolean, use_old boolean')) t(name, fields)
+            ('_trg_hot_l', 'queue text, ev_type text, tbl text, fmt text, ncols integer, key1 boolean'),
+            ('_trg_hot_s', 'queue text, ev_type text, tbl text, fmt text, ncols integer, names text, key_first integer'),
+            ('_trg_hot_j', 'queue text, ev_type text, tbl text, key1 boolean')) t(name, fields)
     loop
         if (select string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
               from pg_catalog.pg_attribute a
@@ -88,7 +89,6 @@ declare
     v_fast boolean;
     v_ncols integer;
     v_queue text;
-    v_ret_old boolean := i_op = 'DELETE' and i_when = 'BEFORE';
     -- json code 'i': int2, int4 or int8
     v_key1 boolean := case when i_op = 'UPDATE' then left(v_f[11], 1) = 'i' end;
 begin
@@ -100,19 +100,21 @@ begin
               and (i_kind <> 'S' or i_op <> 'UPDATE' or strpos(v_f[10], 'T') > 0)
               and (i_kind <> 'J' or strpos(v_f[10], 'N') > 0)
               -- sqltriga's DELETE and UPDATE write the key values: a pkey= list may hold NULLs
-              and (i_kind <> 'S' or i_op = 'INSERT' or strpos(v_f[10], 'P') = 0);
+              and (i_kind <> 'S' or i_op = 'INSERT' or strpos(v_f[10], 'P') = 0)
+              -- the fast path returns NEW
+              and (i_op <> 'DELETE' or i_when = 'AFTER');
     if v_fast then
         v_ncols := v_f[6]::integer;
         v_queue := v_f[4];
     end if;
     if i_kind = 'L' then
         -- the values bring their '=' (see pgq.logutriga)
-        return row(v_queue, left(i_op, 1) || v_f[7], v_f[5], v_f[15], v_ncols, v_key1, v_ret_old)::pgq._trg_hot_l::text;
+        return row(v_queue, left(i_op, 1) || v_f[7], v_f[5], v_f[15], v_ncols, v_key1)::pgq._trg_hot_l::text;
     elsif i_kind = 'S' then
         return row(v_queue, left(i_op, 1), v_f[5], case i_op when 'INSERT' then v_f[17] else v_f[18] end,
-                   v_ncols, v_ret_old, case when i_op = 'UPDATE' then v_f[19] end,
+                   v_ncols, case when i_op = 'UPDATE' then v_f[19] end,
                    nullif(split_part(v_f[9], ',', 1), '')::integer)::pgq._trg_hot_s::text;
     end if;
-    return row(v_queue, '{"op":"' || i_op || v_f[7], v_f[5], v_key1, v_ret_old)::pgq._trg_hot_j::text;
+    return row(v_queue, '{"op":"' || i_op || v_f[7], v_f[5], v_key1)::pgq._trg_hot_j::text;
 end;
 $$ language plpgsql immutable;

@@ -26,10 +26,7 @@ begin
         -- flag N: row_to_json gives the exact event data
         v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, row_to_json(coalesce(NEW, OLD))::text,
                                     v_hot.tbl, null, null, null);
-        -- an AFTER trigger's result is ignored
-        if v_hot.use_old then
-            return OLD;
-        end if;
+        -- NEW (ignored after the row); BEFORE DELETE is never fast, see pgq._trg_hot
         return NEW;
     end if;
 

@@ -21,8 +21,8 @@ declare
     -- name alone. Done before the test below, whose expression then has no function more: the
     -- test refuses what this would get wrong.
     v_vals text[] := string_to_array(replace(replace(replace(replace(replace(replace(replace(replace(
-                         v_row, '"', ''), '%', '%25'), ':', '%3a'), '+', '%2b'), ' ', '+'), ',', ',='), '(', '='), ')', ''),
-                         ',', '=');
+                         v_row, '"', ''), '%', '%25'), ':', '%3a'), '+', '%2b'), ' ', '+'),
+                         ',', ',='), '(', '='), ')', ''), ',', '=');
     v_ev_id bigint;
 begin
     if v_hot.key1 is not null then
@@ -45,10 +45,7 @@ begin
     if cardinality(v_vals) = v_hot.ncols and v_row ~ '^\((?:[0-9A-Za-z_.%+:, -]|"(?!"))*\)$' then
         v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, format(v_hot.fmt, variadic v_vals),
                                     v_hot.tbl, null, null, null);
-        -- an AFTER trigger's result is ignored
-        if v_hot.use_old then
-            return OLD;
-        end if;
+        -- NEW (ignored after the row); BEFORE DELETE is never fast, see pgq._trg_hot
         return NEW;
     end if;
 

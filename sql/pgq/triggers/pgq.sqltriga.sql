@@ -28,12 +28,10 @@ begin
             -- INSERT or DELETE: format's %L spells a NULL in capitals, and such a bare NULL is
             -- the only one after '(' or ',' (no value holds those)
             v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type,
-                                        replace(replace(format(v_hot.fmt, variadic v_vals), ',NULL', ',null'), '(NULL', '(null'),
+                                        replace(replace(format(v_hot.fmt, variadic v_vals), ',NULL', ',null'),
+                                                '(NULL', '(null'),
                                         v_hot.tbl, null, null, null);
-            -- an AFTER trigger's result is ignored
-            if v_hot.use_old then
-                return OLD;
-            end if;
+            -- NEW (ignored after the row); BEFORE DELETE is never fast, see pgq._trg_hot
             return NEW;
         end if;
         -- UPDATE: 'col=value,...' of the changed columns (flag T: the texts tell), or the first
@@ -48,17 +46,16 @@ begin
         then
             for v_i in 1 .. v_hot.ncols loop
                 if v_vals[v_i] is distinct from v_oldvals[v_i] then
-                    v_data := concat_ws(',', v_data, format('%s=%L', split_part(v_hot.names, chr(31), v_i), v_vals[v_i]));
+                    v_data := concat_ws(',', v_data,
+                                        format('%s=%L', split_part(v_hot.names, chr(31), v_i), v_vals[v_i]));
                 end if;
             end loop;
             v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type,
-                                        format('%s where %s', coalesce(v_data, format('%s=%L',
-                                            split_part(v_hot.names, chr(31), v_hot.key_first), v_oldvals[v_hot.key_first])),
-                                            v_where),
+                                        format('%s where %s',
+                                               coalesce(v_data, format('%s=%L', split_part(v_hot.names, chr(31), v_hot.key_first),
+                                                                       v_oldvals[v_hot.key_first])),
+                                               v_where),
                                         v_hot.tbl, null, null, null);
-            if v_hot.use_old then
-                return OLD;
-            end if;
             return NEW;
         end if;
     end if;
