@@ -17,10 +17,14 @@ create sequence if not exists pgq.trigger_ddl_seq;
 grant select on pgq.trigger_ddl_seq to public;
 do $$ begin perform nextval('pgq.trigger_ddl_seq'); end $$;
 
+-- Besides the bump, the (unchanged) grant rewrites the sequence's pg_class row, which at commit
+-- invalidates in every session the plans naming the sequence: the fast path entries' names take
+-- the sequence value when their expression is planned (pgq._trg_hot_epoch), not on every row.
 create or replace function pgq._trg_ddl_bump()
 returns event_trigger as $$
 begin
     perform nextval('pgq.trigger_ddl_seq');
+    grant select on pgq.trigger_ddl_seq to public;
 end;
 $$ language plpgsql security definer;
 

@@ -5,29 +5,28 @@
 create or replace function pgq.jsontriga()
 returns trigger as $$
 declare
-    -- the name says what the entry depends on, see pgq._trg_hot
-    v_hotkey text := format('pgq_trg.J%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                            pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
-                            current_setting('session_replication_role'));
-    -- '' after RESET ALL or DISCARD ALL
-    v_hot pgq._trg_hot := nullif(current_setting(v_hotkey, true), '')::pgq._trg_hot;
+    -- the entry, read as in pgq.logutriga; a NULL queue: not fast
+    v_hot pgq._trg_hot_j := nullif(current_setting(pgq._trg_hot_name('J', TG_OP, TG_RELID, TG_NAME), true),
+                                   '')::pgq._trg_hot_j;
     v_row text;
     v_ev_id bigint;
 begin
-    if v_hot.key1 then
+    if v_hot.key1 is not null then
         -- UPDATE: the key, the first column, is unchanged when the old row text starts with
-        -- the same first field; a quoted one is left to the general path
-        v_hot.fast := v_hot.fast and starts_with(OLD::text, substring(NEW::text, '^\([^",]*,')) is true;
+        -- the same first field, taken as in pgq.logutriga
+        if v_hot.key1 then
+            if not starts_with(OLD::text, split_part(NEW::text, ',', 1) || ',') then
+                v_hot.queue := null;
+            end if;
+        elsif starts_with(OLD::text, substring(NEW::text, '^\([^",]*,')) is not true then
+            v_hot.queue := null;
+        end if;
     end if;
-    if v_hot.fast then
+    if v_hot.queue is not null then
         -- flag N: row_to_json gives the exact event data
         v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, row_to_json(coalesce(NEW, OLD))::text,
                                     v_hot.tbl, null, null, null);
-        if v_hot.ret_null then
-            return null;
-        elsif v_hot.use_old then
-            return OLD;
-        end if;
+        -- NEW (ignored after the row); BEFORE DELETE is never fast, see pgq._trg_hot
         return NEW;
     end if;
 
@@ -69,7 +68,8 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(v_hotkey, pgq._trg_hot_entry('J', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
+            perform set_config(pgq._trg_hot_name('J', TG_OP, TG_RELID, TG_NAME),
+                               pgq._trg_hot_entry('J', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 
         if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then

@@ -11,43 +11,42 @@
 create or replace function pgq.logutriga()
 returns trigger as $$
 declare
-    -- the name says what the entry depends on, see pgq._trg_hot
-    v_hotkey text := format('pgq_trg.L%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                            pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
-                            current_setting('session_replication_role'));
-    -- '' after RESET ALL or DISCARD ALL
-    v_hot pgq._trg_hot := nullif(current_setting(v_hotkey, true), '')::pgq._trg_hot;
-    v_row text;
-    v_vals text[];
+    -- The entry, under a name that says what it depends on (see pgq._trg_hot); '' after RESET
+    -- ALL or DISCARD ALL. Naming and reading it in one expression saves the set-up of another.
+    v_hot pgq._trg_hot_l := nullif(current_setting(pgq._trg_hot_name('L', TG_OP, TG_RELID, TG_NAME), true),
+                                   '')::pgq._trg_hot_l;
+    v_row text := coalesce(NEW, OLD)::text;
+    -- The row text urlencoded, its quotes and parentheses dropped, each value with its '=' (the
+    -- format string has only the names): a NULL, an empty field, becomes NULL, printed as the
+    -- name alone. Split here, before the test below refuses the rows this gets wrong: the wasted
+    -- work on a refused row costs less than the set-up of one more statement on every row.
+    v_vals text[] := string_to_array(replace(replace(replace(replace(replace(replace(replace(replace(
+                         v_row, '"', ''), '%', '%25'), ':', '%3a'), '+', '%2b'), ' ', '+'),
+                         ',', ',='), '(', '='), ')', ''), ',', '=');
     v_ev_id bigint;
 begin
-    if v_hot.fast then
-        v_row := coalesce(NEW, OLD)::text;
+    if v_hot.key1 is not null then
+        -- UPDATE: the key, the first column, is unchanged when the old row text starts with the
+        -- same first field. An integer (key1) holds no quote or comma, so split_part takes it;
+        -- other types need the regular expression (much slower), which leaves a quoted field
+        -- to the general path.
         if v_hot.key1 then
-            -- UPDATE: the key, the first column, is unchanged when the old row text starts with
-            -- the same first field; a quoted one is left to the general path
-            if starts_with(OLD::text, substring(v_row, '^\([^",]*,')) is not true then
-                v_row := null;
+            if not starts_with(OLD::text, split_part(v_row, ',', 1) || ',') then
+                v_vals := null;
             end if;
+        elsif starts_with(OLD::text, substring(v_row, '^\([^",]*,')) is not true then
+            v_vals := null;
         end if;
-        -- The row text urlencoded (see the general path below), its quotes dropped; a doubled
-        -- quote (an empty value or one holding '"') becomes '&', which the test below refuses,
-        -- as it refuses parentheses within and a value holding a comma (a field too many).
-        v_row := replace(replace(replace(replace(replace(replace(v_row, '""', '&'), '"', ''),
-                                                 '%', '%25'), ':', '%3a'), '+', '%2b'), ' ', '+');
-        -- each value gets its '=' (the format string has only the names): a NULL, an empty
-        -- field, becomes the name alone
-        v_vals := string_to_array(replace(replace(replace(v_row, ',', ',='), '(', '='), ')', ''), ',', '=');
-        if v_row ~ '^\([0-9A-Za-z_.%+,-]*\)$' and cardinality(v_vals) = v_hot.ncols then
-            v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, format(v_hot.fmt, variadic v_vals),
-                                        v_hot.tbl, null, null, null);
-            if v_hot.ret_null then
-                return null;
-            elsif v_hot.use_old then
-                return OLD;
-            end if;
-            return NEW;
-        end if;
+    end if;
+    -- A NULL ncols (no entry, or not fast) refuses. The row text must hold nothing but characters
+    -- the replacements above encode and quotes that are plain delimiters: no doubled quote (an
+    -- empty value or one holding '"'), backslash (doubled) or parenthesis within; a value holding
+    -- a comma gives a field too many.
+    if cardinality(v_vals) = v_hot.ncols and v_row ~ '^\((?:[0-9A-Za-z_.%+:, -]|"(?!"))*\)$' then
+        v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, format(v_hot.fmt, variadic v_vals),
+                                    v_hot.tbl, null, null, null);
+        -- NEW (ignored after the row); BEFORE DELETE is never fast, see pgq._trg_hot
+        return NEW;
     end if;
 
     declare
@@ -89,7 +88,8 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(v_hotkey, pgq._trg_hot_entry('L', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
+            perform set_config(pgq._trg_hot_name('L', TG_OP, TG_RELID, TG_NAME),
+                               pgq._trg_hot_entry('L', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 
         if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then

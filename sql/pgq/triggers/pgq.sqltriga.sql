@@ -5,65 +5,58 @@
 create or replace function pgq.sqltriga()
 returns trigger as $$
 declare
-    -- the name says what the entry depends on, see pgq._trg_hot
-    v_hotkey text := format('pgq_trg.S%s_%s_%s_%s_%s', TG_OP, TG_RELID, hashname(TG_NAME)::oid,
-                            pg_sequence_last_value('pgq.trigger_ddl_seq'::regclass),
-                            current_setting('session_replication_role'));
-    -- '' after RESET ALL or DISCARD ALL
-    v_hot pgq._trg_hot := nullif(current_setting(v_hotkey, true), '')::pgq._trg_hot;
-    v_row text;
-    v_vals text[];
+    -- the entry, read as in pgq.logutriga
+    v_hot pgq._trg_hot_s := nullif(current_setting(pgq._trg_hot_name('S', TG_OP, TG_RELID, TG_NAME), true),
+                                   '')::pgq._trg_hot_s;
+    -- A row whose text has no doubled quote (an empty value or one holding '"'), no backslash
+    -- (doubled in the text) and no parenthesis within (the test below): its quotes and
+    -- parentheses are then plain delimiters, a NULL an empty field and a value holding a comma
+    -- a field too many. Split before the test, as in pgq.logutriga.
+    v_row text := replace(coalesce(NEW, OLD)::text, '""', chr(1));
+    v_vals text[] := string_to_array(replace(replace(replace(v_row, '"', ''), '(', ''), ')', ''), ',', '');
     v_data text;
     v_old text;
     v_oldvals text[];
+    v_where text;
     v_names text[];
     v_i integer;
     v_ev_id bigint;
 begin
-    if v_hot.fast then
-        -- A row whose text has no doubled quote (an empty value or one holding '"'), no
-        -- backslash (doubled in the text) and no parenthesis within: its quotes and
-        -- parentheses are then plain delimiters, a NULL an empty field and a value holding a
-        -- comma a field too many. format's %L spells a NULL in capitals, and such a bare NULL
-        -- is the only one after '(' or ',' (no value holds those).
-        v_row := replace(coalesce(NEW, OLD)::text, '""', chr(1));
-        if v_row ~ '^\([^()\\\x01]*\)$' then
-            v_vals := string_to_array(replace(replace(replace(v_row, '"', ''), '(', ''), ')', ''), ',', '');
-            if cardinality(v_vals) = v_hot.ncols then
-                if v_hot.names is null then
-                    -- INSERT or DELETE
-                    v_data := replace(replace(format(v_hot.fmt, variadic v_vals), ',NULL', ',null'),
-                                      '(NULL', '(null');
-                else
-                    -- UPDATE: 'col=value,...' of the changed columns (flag T: the texts tell),
-                    -- or the first key column set to itself, then ' where ' and the key;
-                    -- a changed key goes to the general path, which refuses it
-                    v_old := replace(OLD::text, '""', chr(1));
-                    if v_old ~ '^\([^()\\\x01]*\)$' then
-                        v_oldvals := string_to_array(replace(replace(replace(v_old, '"', ''), '(', ''), ')', ''), ',', '');
-                        v_old := format(v_hot.fmt, variadic v_oldvals);
-                        if cardinality(v_oldvals) = v_hot.ncols and v_old = format(v_hot.fmt, variadic v_vals) then
-                            v_names := string_to_array(v_hot.names, chr(31));
-                            for v_i in 1 .. v_hot.ncols loop
-                                if v_vals[v_i] is distinct from v_oldvals[v_i] then
-                                    v_data := concat_ws(',', v_data, v_names[v_i] || '=' || coalesce(quote_literal(v_vals[v_i]), 'NULL'));
-                                end if;
-                            end loop;
-                            v_data := coalesce(v_data, v_names[v_hot.key_first] || '=' || quote_literal(v_oldvals[v_hot.key_first]))
-                                      || ' where ' || v_old;
-                        end if;
-                    end if;
+    -- a NULL ncols (no entry, or not fast) refuses
+    if cardinality(v_vals) = v_hot.ncols and v_row ~ '^\([^()\\\x01]*\)$' then
+        if v_hot.names is null then
+            -- INSERT or DELETE: format's %L spells a NULL in capitals, and such a bare NULL is
+            -- the only one after '(' or ',' (no value holds those)
+            v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type,
+                                        replace(replace(format(v_hot.fmt, variadic v_vals), ',NULL', ',null'),
+                                                '(NULL', '(null'),
+                                        v_hot.tbl, null, null, null);
+            -- NEW (ignored after the row); BEFORE DELETE is never fast, see pgq._trg_hot
+            return NEW;
+        end if;
+        -- UPDATE: 'col=value,...' of the changed columns (flag T: the texts tell), or the first
+        -- key column set to itself, then ' where ' and the key; a changed key goes to the general
+        -- path, which refuses it. format's %L quotes as quote_literal does and spells NULL; the
+        -- names are taken with split_part, whose set-up costs less than an array's subscript.
+        v_old := replace(OLD::text, '""', chr(1));
+        v_oldvals := string_to_array(replace(replace(replace(v_old, '"', ''), '(', ''), ')', ''), ',', '');
+        v_where := format(v_hot.fmt, variadic v_oldvals);
+        if v_old ~ '^\([^()\\\x01]*\)$' and cardinality(v_oldvals) = v_hot.ncols
+           and v_where = format(v_hot.fmt, variadic v_vals)
+        then
+            for v_i in 1 .. v_hot.ncols loop
+                if v_vals[v_i] is distinct from v_oldvals[v_i] then
+                    v_data := concat_ws(',', v_data,
+                                        format('%s=%L', split_part(v_hot.names, chr(31), v_i), v_vals[v_i]));
                 end if;
-                if v_data is not null then
-                    v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type, v_data, v_hot.tbl, null, null, null);
-                    if v_hot.ret_null then
-                        return null;
-                    elsif v_hot.use_old then
-                        return OLD;
-                    end if;
-                    return NEW;
-                end if;
-            end if;
+            end loop;
+            v_ev_id := pgq.insert_event(v_hot.queue, v_hot.ev_type,
+                                        format('%s where %s',
+                                               coalesce(v_data, format('%s=%L', split_part(v_hot.names, chr(31), v_hot.key_first),
+                                                                       v_oldvals[v_hot.key_first])),
+                                               v_where),
+                                        v_hot.tbl, null, null, null);
+            return NEW;
         end if;
     end if;
 
@@ -109,7 +102,8 @@ begin
             v_info := null;
         end if;
         if v_hot is null and v_info is not null then
-            perform set_config(v_hotkey, pgq._trg_hot_entry('S', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
+            perform set_config(pgq._trg_hot_name('S', TG_OP, TG_RELID, TG_NAME),
+                               pgq._trg_hot_entry('S', TG_OP, TG_WHEN, current_setting(v_key || 'x')), false);
         end if;
 
         if v_info[3] = 'F' and TG_OP <> 'TRUNCATE' then
