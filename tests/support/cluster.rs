@@ -99,6 +99,8 @@ pub struct Cluster {
     bindir: PathBuf,
     /// False for the shared cluster started by the Makefile: it outlives us.
     owned: bool,
+    /// Listens on 127.0.0.1 too, not only on its socket directory.
+    tcp: bool,
 }
 
 impl Cluster {
@@ -133,7 +135,8 @@ impl Cluster {
         settings.extend(conf.iter().map(|s| s.to_string()));
         std::fs::write(data.join("postgresql.auto.conf"), settings.join("\n") + "\n").unwrap();
         give_to_server_user(&base);
-        let cluster = Cluster { base, port: free_port(), bindir: bindir.to_path_buf(), owned: true };
+        let tcp = conf.iter().any(|c| c.starts_with("listen_addresses"));
+        let cluster = Cluster { base, port: free_port(), bindir: bindir.to_path_buf(), owned: true, tcp };
         cluster.spawn_reaper();
         cluster.pg_ctl_start();
         cluster
@@ -143,12 +146,17 @@ impl Cluster {
         Cluster::start_with(&[])
     }
 
+    /// A private cluster that also listens on 127.0.0.1, at `port()`.
+    pub fn start_with_tcp() -> Cluster {
+        Cluster::start_with(&["listen_addresses = '127.0.0.1'"])
+    }
+
     /// The cluster the Makefile started (`SKYTOOLS_TEST_PGHOST`/`_PGPORT`), if any.
     pub fn shared_from_env() -> Option<Cluster> {
         let host = std::env::var_os("SKYTOOLS_TEST_PGHOST")?;
         let port = std::env::var("SKYTOOLS_TEST_PGPORT").ok()?.parse().ok()?;
         let base = PathBuf::from(host);
-        Some(Cluster { base, port, bindir: bindir(), owned: false })
+        Some(Cluster { base, port, bindir: bindir(), owned: false, tcp: false })
     }
 
     fn spawn_reaper(&self) {
@@ -220,7 +228,11 @@ impl Cluster {
             .arg("-l")
             .arg(self.base.join("server.log"))
             .args(["-w", "-t", "60", "start", "-o"]);
-        c.arg(format!("-p {} -k {} -c listen_addresses=''", self.port, self.socket_dir().display()));
+        let mut opts = format!("-p {} -k {}", self.port, self.socket_dir().display());
+        if !self.tcp {
+            opts.push_str(" -c listen_addresses=''");
+        }
+        c.arg(opts);
         c.stdout(Stdio::null());
         let out = c.output().expect("pg_ctl");
         if !out.status.success() {
