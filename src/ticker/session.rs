@@ -82,17 +82,17 @@ impl Session {
         }
         let query = |e: tokio_postgres::Error| Fail::Query(e.into());
         // Only our pgq has what commit ticks use, and only our pgq asks for them.
-        let (all_sql, some) = match client.prepare(TICK_SOME).await {
-            Ok(some) => (TICK_ALL_OURS, Some(some)),
+        let (all_sql, all, some) = match client.prepare(TICK_SOME).await {
+            Ok(some) => (TICK_ALL_OURS, client.prepare(TICK_ALL_OURS).await.map_err(query)?, Some(some)),
             Err(_) => match client.prepare(TICK_ALL).await {
-                Ok(_) => (TICK_ALL, None),
+                Ok(all) => (TICK_ALL, all, None),
                 Err(e) => {
                     log::debug!("[{}]: ticking without NOTIFY: {}", ctx.label, crate::script::db::error_text(&e));
-                    ("select pgq.ticker()", None)
+                    let sql = "select pgq.ticker()";
+                    (sql, client.prepare(sql).await.map_err(query)?, None)
                 }
             },
         };
-        let all = client.prepare(all_sql).await.map_err(query)?;
         client.batch_execute(&format!("prepare {} as {all_sql}", rawtick::STATEMENT)).await.map_err(query)?;
         if some.is_some() {
             // Before the first tick: commits from now on wake us, the first tick covers the rest.
