@@ -215,6 +215,9 @@ fn installed_without_superuser_triggers_follow_alter_table() {
         0,
         "no superuser, no event trigger"
     );
+    let body: String =
+        client.query_one("select pg_get_functiondef('pgq.logutriga()'::regprocedure)", &[]).unwrap().get(0);
+    assert!(!body.contains("if TG_RELID"), "no generated code without the event trigger:\n{body}");
     client.batch_execute(ALTER_SCRIPT).unwrap();
     client
         .batch_execute(

@@ -247,3 +247,89 @@ fn fast_path_follows_ddl_of_another_session() {
         assert!(n >= 4 * ddl.len() + 2, "{name}: only {n} events");
     }
 }
+
+/// Whether the trigger function of `kind` holds generated code for the relation `table`.
+fn has_generated_code(db: &Db, kind: &str, table: &str) -> bool {
+    db.psql(&format!(
+        "select strpos(pg_get_functiondef('pgq.{kind}()'::regprocedure), 'TG_RELID = ' || '{table}'::regclass::oid) > 0"
+    )) == "t"
+}
+
+/// The code generated per table (pgq._trg_gen) follows the triggers: made for plain triggers
+/// when they are created, not for triggers with options, one branch per trigger when a table
+/// has two, gone when the trigger or the table is dropped (a dropped table must not be held
+/// back by it), and remade after ALTER TABLE, whose new column the next event carries.
+#[test]
+fn generated_code_follows_the_triggers_of_each_table() {
+    let db = side_by_side_db();
+    db.psql(
+        "select pgq.create_queue('g1'); select pgq.create_queue('g2');
+         create table public.g (id int primary key, t text, n numeric);
+         create trigger l1 after insert or update or delete on public.g for each row execute procedure pgq.logutriga('g1');
+         create trigger l2 before insert or update or delete on public.g for each row execute procedure pgq.logutriga('g2');
+         create trigger s1 after insert or update or delete on public.g for each row execute procedure pgq.sqltriga('g1');
+         create table public.gb (id int primary key, t text);
+         create trigger b after insert or update on public.gb for each row execute procedure pgq.logutriga('g1', 'backup');",
+    );
+    assert!(has_generated_code(&db, "logutriga", "public.g"), "logutriga code for g");
+    assert!(has_generated_code(&db, "sqltriga", "public.g"), "sqltriga code for g");
+    assert!(!has_generated_code(&db, "logutriga", "public.gb"), "no code for a trigger with backup");
+    let body = db.psql("select pg_get_functiondef('pgq.logutriga()'::regprocedure)");
+    assert!(body.contains("TG_NAME = 'l1'") && body.contains("TG_NAME = 'l2'"), "a branch per trigger:\n{body}");
+
+    db.psql(
+        "insert into public.g values (1, 'one two', 1.50);
+         update public.g set t = null where id = 1;
+         insert into public.gb values (1, 'x'); update public.gb set t = 'y';
+         alter table public.g add column e text;
+         insert into public.g values (2, 'b', null, 'e&2');
+         delete from public.g where id = 1;",
+    );
+    let events = db.psql(
+        "select string_agg(format('%s %s %s %s', q.queue_name, e.ev_type, e.ev_data, coalesce(e.ev_extra2, '-')), E'\\n' order by q.queue_name, e.ev_id)
+           from pgq.event_template e join pgq.queue q on e.ev_extra1 in ('public.g', 'public.gb')
+                and e.tableoid::regclass::text like 'pgq.event\\_' || q.queue_id || '\\_%'",
+    );
+    let expected = [
+        // queue g1 gets the events of l1 and s1 in the order they fired, g2 those of l2
+        "g1 I:id id=1&t=one+two&n=1.50 -",
+        "g1 I (id,t,n) values ('1','one two','1.50') -",
+        "g1 U:id id=1&t&n=1.50 -",
+        "g1 U t=NULL where id='1' -",
+        "g1 I:id id=1&t=x -",
+        "g1 U:id id=1&t=y id=1&t=x",
+        "g1 I:id id=2&t=b&n&e=e%262 -",
+        "g1 I (id,t,n,e) values ('2','b',null,'e&2') -",
+        "g1 D:id id=1&t&n=1.50&e -",
+        "g1 D id='1' -",
+        "g2 I:id id=1&t=one+two&n=1.50 -",
+        "g2 U:id id=1&t&n=1.50 -",
+        "g2 I:id id=2&t=b&n&e=e%262 -",
+        "g2 D:id id=1&t&n=1.50&e -",
+    ];
+    assert_eq!(events.lines().collect::<Vec<_>>(), expected);
+    assert!(
+        db.psql("select pg_get_functiondef('pgq.logutriga()'::regprocedure)").contains("NEW.e"),
+        "remade after alter table"
+    );
+
+    db.psql("drop trigger l2 on public.g");
+    assert!(!db.psql("select pg_get_functiondef('pgq.logutriga()'::regprocedure)").contains("TG_NAME = 'l2'"));
+    let oid = db.psql("select 'public.g'::regclass::oid");
+    db.psql("drop table public.g");
+    for kind in ["logutriga", "sqltriga"] {
+        let body = db.psql(&format!("select pg_get_functiondef('pgq.{kind}()'::regprocedure)"));
+        assert!(!body.contains(&format!("TG_RELID = {oid}")), "{kind} keeps code for the dropped table");
+    }
+}
+
+/// The generated code runs only in the database it was made for (after a restore elsewhere the
+/// same OIDs name other tables) and not while session_replication_role is local.
+#[test]
+fn generated_code_is_off_in_another_database_and_when_local() {
+    let db = side_by_side_db();
+    assert_eq!(db.psql("select pgq._trg_gen_on(pgq._trg_gen_stamp())"), "t");
+    assert_eq!(db.psql("select pgq._trg_gen_on('1:' || split_part(pgq._trg_gen_stamp(), ':', 2))"), "f");
+    assert_eq!(db.psql("select pgq._trg_gen_on(split_part(pgq._trg_gen_stamp(), ':', 1) || ':1')"), "f");
+    assert_eq!(db.psql("set session_replication_role = local; select pgq._trg_gen_on(pgq._trg_gen_stamp())"), "f");
+}
