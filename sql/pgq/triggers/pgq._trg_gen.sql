@@ -1,5 +1,5 @@
--- Code generated per table for the pgq row triggers, placed inside pgq.logutriga and
--- pgq.sqltriga between their "generated dispatch" marker lines.
+-- Code generated per table for the pgq row triggers, placed inside pgq.logutriga,
+-- pgq.sqltriga and pgq.jsontriga between their "generated dispatch" marker lines.
 --
 -- Why: a generic PL/pgSQL trigger must find out in every transaction what the table looks like
 -- (the per-session cache of pgq._trg_hot) and encode the row as text with string functions, and
@@ -96,7 +96,7 @@ end;
 $$ language plpgsql immutable;
 
 -- The PL/pgSQL statements for one trigger (the body of its branch), or NULL when generated code
--- does not apply to it. i_kind 'L' or 'S'; i_tgtype is pg_trigger.tgtype.
+-- does not apply to it. i_kind 'L', 'S' or 'J'; i_tgtype is pg_trigger.tgtype.
 create or replace function pgq._trg_gen_trigger(i_kind text, i_relid oid, i_tgname name, i_args text[],
                                                 i_tgtype int2, i_stamp text)
 returns text as $$
@@ -113,6 +113,21 @@ declare
     v_key_lit text[] := '{}';
     v_key_args text[] := '{}';
     v_fmt text[] := '{}';
+    v_fast_fmt text[] := '{}';
+    v_fast_new text[] := '{}';
+    v_fast_old text[] := '{}';
+    v_check_new text[] := '{}';
+    v_check_old text[] := '{}';
+    v_times boolean := false;
+    v_plus_name boolean := false;
+    v_fast_data_new text;
+    v_fast_data_old text;
+    v_fast_check_new text;
+    v_fast_check_old text;
+    v_ins text[];
+    v_upd text[];
+    v_del text[];
+    v_ret text;
     v_new_args text[] := '{}';
     v_old_args text[] := '{}';
     v_ins_cols text[] := '{}';
@@ -126,14 +141,17 @@ declare
     v_data_new text;
     v_data_old text;
     v_where text;
+    -- the relation, the trigger, and whether the code may run (folded when planned)
+    v_test text := format('TG_OP = %%L and TG_NAME = %L and pgq._trg_gen_on(%L)', i_tgname, i_stamp);
 begin
     -- row level only
     if (i_tgtype & 1) = 0 then
         return null;
     end if;
     v_f := string_to_array(pgq._trg_build(i_kind, i_relid, i_args, array_to_string(i_args, chr(31))), chr(30));
-    -- the plain path (flag F: no option but pkey=, and a key), no magic or ignored columns
-    if v_f[3] <> 'F' or v_f[13] ~ '[^k]' then
+    -- the plain path (flag F: no option but pkey=, and a key), no magic or ignored columns;
+    -- jsontriga's rows as row_to_json gives them (flag N)
+    if v_f[3] <> 'F' or v_f[13] ~ '[^k]' or (i_kind = 'J' and strpos(v_f[10], 'N') = 0) then
         return null;
     end if;
     v_queue := quote_literal(v_f[4]);
@@ -151,7 +169,7 @@ begin
     loop
         v_new := pgq._trg_gen_column('NEW', v_col.name, v_col.typid);
         v_old := pgq._trg_gen_column('OLD', v_col.name, v_col.typid);
-        if v_new.kind is null or not v_col.deterministic then
+        if (v_new.kind is null and i_kind <> 'J') or not v_col.deterministic then
             return null;
         end if;
         v_qname := quote_ident(v_col.name);
@@ -159,7 +177,7 @@ begin
         v_pname := replace(v_qname, '%', '%%');
         if v_col.pos::text = any (v_keys) then
             -- a key is compared with its type's equality, which must mean the same text
-            if v_col.typid in (1700, 700, 701, 1186) then
+            if v_new.kind is null or v_col.typid in (1700, 700, 701, 1186) then
                 return null;
             end if;
             v_key_eq := v_key_eq || format('NEW.%1$s = OLD.%1$s', v_qname);
@@ -176,9 +194,26 @@ begin
             -- name=value, or the name alone for NULL
             v_fmt := v_fmt || (replace(pgq._urlencode(v_col.name), '%', '%%')
                                || case when v_col.notnull then '=%s' else '%s' end);
-            v_new_args := v_new_args || pgq._trg_gen_logu_value(v_new.kind, v_new.expr, v_col.notnull);
-            v_old_args := v_old_args || pgq._trg_gen_logu_value(v_old.kind, v_old.expr, v_col.notnull);
-        else
+            v_new_args := v_new_args || pgq._trg_gen_logu_value(v_new.kind, 'NEW.' || v_qname, v_new.expr, v_col.notnull);
+            v_old_args := v_old_args || pgq._trg_gen_logu_value(v_old.kind, 'OLD.' || v_qname, v_old.expr, v_col.notnull);
+            -- the whole row at once (see below): values as format() prints them, those of text
+            -- and time columns checked together
+            v_plus_name := v_plus_name or strpos(pgq._urlencode(v_col.name), '+') > 0;
+            v_fast_fmt := v_fast_fmt || (replace(pgq._urlencode(v_col.name), '%', '%%')
+                                         || case when v_col.notnull then '=%s' else '%s' end);
+            if v_new.kind = 'raw' or v_col.typid = 16 then
+                v_fast_new := v_fast_new || case when v_col.notnull then v_new.expr
+                                                 else '''='' || ' || v_new.expr || case when v_new.kind = 'raw' then '::text' else '' end end;
+                v_fast_old := v_fast_old || case when v_col.notnull then v_old.expr
+                                                 else '''='' || ' || v_old.expr || case when v_old.kind = 'raw' then '::text' else '' end end;
+            else
+                v_times := v_times or v_new.kind = 'time' or v_col.typid in (700, 701, 1186);
+                v_fast_new := v_fast_new || case when v_col.notnull then 'NEW.' || v_qname else '''='' || ' || v_new.expr end;
+                v_fast_old := v_fast_old || case when v_col.notnull then 'OLD.' || v_qname else '''='' || ' || v_old.expr end;
+                v_check_new := v_check_new || ('NEW.' || v_qname);
+                v_check_old := v_check_old || ('OLD.' || v_qname);
+            end if;
+        elsif i_kind = 'S' then
             -- sqltriga: INSERT values as literals with a lowercase null; UPDATE 'col=value' of
             -- the changed columns, NULL in capitals (format's %L)
             v_ins_cols := v_ins_cols || v_pname;
@@ -200,65 +235,116 @@ begin
     if i_kind = 'L' then
         v_data_new := format('format(%L, %s)', array_to_string(v_fmt, '&'), array_to_string(v_new_args, ', '));
         v_data_old := format('format(%L, %s)', array_to_string(v_fmt, '&'), array_to_string(v_old_args, ', '));
+        -- Rows whose text and time values hold only characters that need nothing or the
+        -- replacements below are encoded in one go, with a single test (the names are encoded
+        -- already, and hold none of those characters but, from a space, '+'); the others take
+        -- the code above, which encodes each value as it needs.
+        v_fast_data_new := format('format(%L, %s)', array_to_string(v_fast_fmt, '&'), array_to_string(v_fast_new, ', '));
+        v_fast_data_old := format('format(%L, %s)', array_to_string(v_fast_fmt, '&'), array_to_string(v_fast_old, ', '));
+        if cardinality(v_check_new) = 0 then
+            v_data_new := v_fast_data_new;
+            v_data_old := v_fast_data_old;
+        elsif not (v_times and v_plus_name) then
+            v_fast_check_new := case when cardinality(v_check_new) = 1 then 'coalesce(' || v_check_new[1] || '::text, '''')'
+                                     else 'concat(' || array_to_string(v_check_new, ', ') || ')' end;
+            v_fast_check_old := case when cardinality(v_check_old) = 1 then 'coalesce(' || v_check_old[1] || '::text, '''')'
+                                     else 'concat(' || array_to_string(v_check_old, ', ') || ')' end;
+            if v_times then
+                v_fast_check_new := v_fast_check_new || ' ~ ''^[0-9A-Za-z_. :+-]*$''';
+                v_fast_check_old := v_fast_check_old || ' ~ ''^[0-9A-Za-z_. :+-]*$''';
+                v_fast_data_new := 'replace(replace(replace(' || v_fast_data_new || ', ''+'', ''%2b''), '':'', ''%3a''), '' '', ''+'')';
+                v_fast_data_old := 'replace(replace(replace(' || v_fast_data_old || ', ''+'', ''%2b''), '':'', ''%3a''), '' '', ''+'')';
+            else
+                v_fast_check_new := v_fast_check_new || ' ~ ''^[0-9A-Za-z_. -]*$''';
+                v_fast_check_old := v_fast_check_old || ' ~ ''^[0-9A-Za-z_. -]*$''';
+                v_fast_data_new := 'replace(' || v_fast_data_new || ', '' '', ''+'')';
+                v_fast_data_old := 'replace(' || v_fast_data_old || ', '' '', ''+'')';
+            end if;
+        end if;
+    elsif i_kind = 'J' then
+        v_data_new := 'row_to_json(NEW)::text';
+        v_data_old := 'row_to_json(OLD)::text';
     end if;
 
+    -- event type and data per operation
+    if i_kind = 'L' then
+        v_ins := array[quote_literal('I' || v_f[14]), v_data_new];
+        v_upd := array[quote_literal('U' || v_f[14]), v_data_new];
+        v_del := array[quote_literal('D' || v_f[14]), v_data_old];
+    elsif i_kind = 'J' then
+        v_ins := array[quote_literal('{"op":"INSERT' || v_f[7]), v_data_new];
+        v_upd := array[quote_literal('{"op":"UPDATE' || v_f[7]), v_data_new];
+        v_del := array[quote_literal('{"op":"DELETE' || v_f[7]), v_data_old];
+    else
+        v_ins := array['''I''', format('format(%L, %s)', '(' || array_to_string(v_ins_cols, ',') || ') values ('
+                                       || array_to_string(array_fill('%s'::text, array[cardinality(v_ins_vals)]), ',') || ')',
+                                       array_to_string(v_ins_vals, ', '))];
+        v_upd := array['''U''', case when cardinality(v_set) = 0 then v_first_key
+                                     else 'coalesce(nullif(concat_ws('','', ' || array_to_string(v_set, ', ') || '), ''''), '
+                                          || v_first_key || ')' end || ' || '' where '' || ' || v_where];
+        v_del := array['''D''', v_where];
+    end if;
+    v_ret := case when v_before then 'NEW' else 'null' end;
+    -- One statement per operation, whose condition holds only what costs little to set up (every
+    -- condition evaluated is, in each transaction, even when an earlier part is false); inside,
+    -- the whole-row test of logutriga.
     -- INSERT (tgtype bit 4)
     if (i_tgtype & 4) <> 0 then
-        v_code := v_code || E'\n                if TG_OP = ''INSERT'' then'
-            || E'\n                    v_gen_id := pgq.insert_event(' || v_queue || ', '
-            || case i_kind when 'L' then quote_literal('I' || v_f[14]) || ', ' || v_data_new
-                           else '''I'', format(' || quote_literal('(' || array_to_string(v_ins_cols, ',') || ') values ('
-                                || array_to_string(array_fill('%s'::text, array[cardinality(v_ins_vals)]), ',') || ')')
-                                || ', ' || array_to_string(v_ins_vals, ', ') || ')' end
-            || ', ' || v_tbl || E', null, null, null);'
-            || E'\n                    return ' || case when v_before then 'NEW' else 'null' end || ';'
-            || E'\n                end if;';
+        v_code := v_code || pgq._trg_gen_op(format(v_test, 'INSERT'), v_fast_check_new, v_queue, v_ins[1],
+                                            v_fast_data_new, v_ins[2], v_tbl, v_ret);
     end if;
     -- UPDATE (bit 16): a key change or a NULL key goes to the general code, which refuses it
     if (i_tgtype & 16) <> 0 then
-        v_code := v_code || E'\n                if TG_OP = ''UPDATE'' and ' || array_to_string(v_key_eq, ' and ') || ' then'
-            || E'\n                    v_gen_id := pgq.insert_event(' || v_queue || ', '
-            || case i_kind when 'L' then quote_literal('U' || v_f[14]) || ', ' || v_data_new
-                           when 'S' then '''U'', ' || case when cardinality(v_set) = 0 then v_first_key
-                                else 'coalesce(nullif(concat_ws('','', ' || array_to_string(v_set, ', ') || '), ''''), '
-                                     || v_first_key || ')' end || ' || '' where '' || ' || v_where end
-            || ', ' || v_tbl || E', null, null, null);'
-            || E'\n                    return ' || case when v_before then 'NEW' else 'null' end || ';'
-            || E'\n                end if;';
+        v_code := v_code || pgq._trg_gen_op(format(v_test, 'UPDATE') || ' and ' || array_to_string(v_key_eq, ' and '),
+                                            v_fast_check_new, v_queue, v_upd[1], v_fast_data_new, v_upd[2], v_tbl, v_ret);
     end if;
-    -- DELETE (bit 8)
+    -- DELETE (bit 8); a NULL key goes to the general code
     if (i_tgtype & 8) <> 0 then
-        v_code := v_code || E'\n                if TG_OP = ''DELETE'''
-            || case when cardinality(v_key_notnull) > 0 then ' and ' || array_to_string(v_key_notnull, ' and ') else '' end
-            || E' then'
-            || E'\n                    v_gen_id := pgq.insert_event(' || v_queue || ', '
-            || case i_kind when 'L' then quote_literal('D' || v_f[14]) || ', ' || v_data_old
-                           else '''D'', ' || v_where end
-            || ', ' || v_tbl || E', null, null, null);'
-            || E'\n                    return ' || case when v_before then 'OLD' else 'null' end || ';'
-            || E'\n                end if;';
+        v_code := v_code || pgq._trg_gen_op(format(v_test, 'DELETE') || case when cardinality(v_key_notnull) > 0
+                                                 then ' and ' || array_to_string(v_key_notnull, ' and ') else '' end,
+                                            v_fast_check_old, v_queue, v_del[1], v_fast_data_old, v_del[2], v_tbl,
+                                            case when v_before then 'OLD' else 'null' end);
     end if;
     if v_code = '' then
         return null;
     end if;
-    return E'\n            if TG_NAME = ' || quote_literal(i_tgname) || ' and pgq._trg_gen_on(' || quote_literal(i_stamp)
-        || ') then' || v_code || E'\n            end if;';
+    return v_code;
 end;
 $$ language plpgsql;
 
--- The format() argument of one column of a logutriga row: the value with its '=' (or NULL,
--- which leaves the name alone) unless the column is NOT NULL and the '=' is in the format.
-create or replace function pgq._trg_gen_logu_value(i_kind text, i_expr text, i_notnull boolean)
+-- The generated statement of one operation: when i_test holds, write the event and return
+-- i_ret; the event data is i_fast_data when i_check also holds (if there is one), else i_data.
+create or replace function pgq._trg_gen_op(i_test text, i_check text, i_queue text, i_type text,
+                                           i_fast_data text, i_data text, i_tbl text, i_ret text)
 returns text as $$
-    select case when i_kind = 'raw' and i_notnull then i_expr
-                when i_kind = 'raw' then '''='' || ' || i_expr || '::text'
-                else case when i_notnull then '' else '''='' || ' end
-                     || case when i_kind = 'time' then 'pgq._trg_gen_urlenc(' else 'pgq._trg_gen_urlenc_text(' end
-                     || i_expr || ')' end;
+    select E'\n        if ' || i_test || E' then'
+        || case when i_check is null then ''
+                else E'\n            if ' || i_check || E' then'
+                     || E'\n                v_gen_id := pgq.insert_event(' || i_queue || ', ' || i_type || ', '
+                     || i_fast_data || ', ' || i_tbl || E', null, null, null);'
+                     || E'\n                return ' || i_ret || E';'
+                     || E'\n            end if;' end
+        || E'\n            v_gen_id := pgq.insert_event(' || i_queue || ', ' || i_type || ', ' || i_data || ', ' || i_tbl
+        || E', null, null, null);'
+        || E'\n            return ' || i_ret || E';'
+        || E'\n        end if;';
 $$ language sql immutable;
 
--- PL/pgSQL text dispatching on TG_RELID to the branches of relations i_relids[i_lo..i_hi]
--- (sorted, each with its code in i_codes): a binary search, then an equality test.
+-- The format() argument of one column of a logutriga row: the value, encoded, with its '=' for
+-- a column that may be NULL (a NULL then leaves the name alone); a NOT NULL column's '=' is in
+-- the format string.
+create or replace function pgq._trg_gen_logu_value(i_kind text, i_col text, i_expr text, i_notnull boolean)
+returns text as $$
+    select case when i_notnull then '' else '''='' || ' end
+           || case when i_kind = 'raw' and i_notnull then i_expr
+                   when i_kind = 'raw' then i_expr || '::text'
+                   when i_kind = 'time' then 'pgq._trg_gen_urlenc(' || i_expr || ')'
+                   else 'pgq._trg_gen_urlenc_text(' || i_expr || ')' end;
+$$ language sql immutable;
+
+-- PL/pgSQL text dispatching on TG_RELID to the code of relations i_relids[i_lo..i_hi] (sorted,
+-- each with its code in i_codes): a binary search down to one relation, then its code, which
+-- tests the trigger and the operation in one condition per operation.
 create or replace function pgq._trg_gen_tree(i_relids oid[], i_codes text[], i_lo integer, i_hi integer)
 returns text as $$
 declare
@@ -274,33 +360,51 @@ begin
             || pgq._trg_gen_tree(i_relids, i_codes, v_mid + 1, i_hi)
             || E'\n    end if;';
     end if;
-    -- a relation with one trigger: its test joins the relation's
-    if i_codes[i_lo] like E'\n            if TG_NAME = %' and strpos(substr(i_codes[i_lo], 2), E'\n            if TG_NAME = ') = 0 then
-        return E'\n        if TG_RELID = ' || i_relids[i_lo] || ' and ' || substr(i_codes[i_lo], 17);
-    end if;
-    return E'\n        if TG_RELID = ' || i_relids[i_lo] || ' then' || i_codes[i_lo] || E'\n        end if;';
+    -- The relation is tested alone first: the code below names its columns, and an expression
+    -- naming a field the row lacks fails as it is prepared, even where it would not be reached.
+    return E'\n        if TG_RELID = ' || i_relids[i_lo] || ' then'
+        || replace(i_codes[i_lo], E'\n', E'\n    ') || E'\n        end if;';
 end;
 $$ language plpgsql immutable;
+
+-- The arguments of a trigger from pg_trigger.tgargs (each ends with a zero byte).
+create or replace function pgq._trg_gen_args(i_tgargs bytea, i_nargs int2)
+returns text[] as $$
+declare
+    v_args text[] := '{}';
+    v_rest bytea := i_tgargs;
+    v_end integer;
+begin
+    for v_i in 1 .. i_nargs loop
+        v_end := position('\x00'::bytea in v_rest);
+        v_args := v_args || convert_from(substring(v_rest from 1 for v_end - 1),
+                                         pg_catalog.pg_encoding_to_char(
+                                             (select encoding from pg_catalog.pg_database where datname = current_database())));
+        v_rest := substring(v_rest from v_end + 1);
+    end loop;
+    return v_args;
+end;
+$$ language plpgsql stable;
 
 -- The pgq row triggers of kind i_kind that generated code is made for: row level ones on tables
 -- and partitions, up to pgq._trg_gen_limit() of them.
 create or replace function pgq._trg_gen_triggers(i_kind text)
 returns table (tgoid oid, relid oid, tgname name, args text[], tgtype int2) as $$
     select t.oid, t.tgrelid, t.tgname,
-           case when t.tgnargs = 0 then '{}'::text[]
-                else (string_to_array(rtrim(replace(encode(t.tgargs, 'escape'), '\000', chr(1)), chr(1)), chr(1)))
-           end,
+           pgq._trg_gen_args(t.tgargs, t.tgnargs),
            t.tgtype
       from pg_catalog.pg_trigger t
      where t.tgfoid = case i_kind when 'L' then 'pgq.logutriga()'::regprocedure
-                                  else 'pgq.sqltriga()'::regprocedure end
+                                  when 'S' then 'pgq.sqltriga()'::regprocedure
+                                  else 'pgq.jsontriga()'::regprocedure end
        and not t.tgisinternal
      order by t.oid
      limit pgq._trg_gen_limit();
 $$ language sql stable;
 
--- Regenerates the dispatch of pgq.logutriga and pgq.sqltriga from the catalog; a function whose
--- code is unchanged is left alone (replacing it would make every session recompile it).
+-- Regenerates the dispatch of pgq.logutriga, pgq.sqltriga and pgq.jsontriga from the catalog;
+-- a function whose code is unchanged is left alone (replacing it would make every session
+-- recompile it).
 -- Without the event trigger that keeps it current, the dispatch is left empty. Returns the
 -- number of triggers with generated code.
 create or replace function pgq._trg_generate()
@@ -324,8 +428,9 @@ begin
     v_on := exists (select 1 from pg_catalog.pg_event_trigger
                      where evtname = 'pgq_trigger_codegen' and evtenabled <> 'D');
     v_stamp := pgq._trg_gen_stamp();
-    foreach v_kind in array array['L', 'S'] loop
-        v_fn := case v_kind when 'L' then 'pgq.logutriga()'::regprocedure else 'pgq.sqltriga()'::regprocedure end;
+    foreach v_kind in array array['L', 'S', 'J'] loop
+        v_fn := case v_kind when 'L' then 'pgq.logutriga()'::regprocedure when 'S' then 'pgq.sqltriga()'::regprocedure
+                            else 'pgq.jsontriga()'::regprocedure end;
         v_relids := '{}';
         v_codes := '{}';
         if v_on then
@@ -386,7 +491,8 @@ begin
         select exists (select 1 from pg_catalog.pg_event_trigger_ddl_commands() c
                          join pg_catalog.pg_trigger t on t.tgrelid = c.objid
                         where c.classid = 'pg_catalog.pg_class'::regclass
-                          and t.tgfoid in ('pgq.logutriga()'::regprocedure, 'pgq.sqltriga()'::regprocedure))
+                          and t.tgfoid in ('pgq.logutriga()'::regprocedure, 'pgq.sqltriga()'::regprocedure,
+                                           'pgq.jsontriga()'::regprocedure))
           into v_relevant;
     end if;
     if v_relevant then
