@@ -113,7 +113,6 @@ declare
     v_key_lit text[] := '{}';
     v_key_args text[] := '{}';
     v_fmt text[] := '{}';
-    v_fast_fmt text[] := '{}';
     v_fast_new text[] := '{}';
     v_fast_old text[] := '{}';
     v_check_new text[] := '{}';
@@ -199,8 +198,6 @@ begin
             -- the whole row at once (see below): values as format() prints them, those of text
             -- and time columns checked together
             v_plus_name := v_plus_name or strpos(pgq._urlencode(v_col.name), '+') > 0;
-            v_fast_fmt := v_fast_fmt || (replace(pgq._urlencode(v_col.name), '%', '%%')
-                                         || case when v_col.notnull then '=%s' else '%s' end);
             if v_new.kind = 'raw' or v_col.typid = 16 then
                 v_fast_new := v_fast_new || case when v_col.notnull then v_new.expr
                                                  else '''='' || ' || v_new.expr || case when v_new.kind = 'raw' then '::text' else '' end end;
@@ -239,8 +236,8 @@ begin
         -- replacements below are encoded in one go, with a single test (the names are encoded
         -- already, and hold none of those characters but, from a space, '+'); the others take
         -- the code above, which encodes each value as it needs.
-        v_fast_data_new := format('format(%L, %s)', array_to_string(v_fast_fmt, '&'), array_to_string(v_fast_new, ', '));
-        v_fast_data_old := format('format(%L, %s)', array_to_string(v_fast_fmt, '&'), array_to_string(v_fast_old, ', '));
+        v_fast_data_new := format('format(%L, %s)', array_to_string(v_fmt, '&'), array_to_string(v_fast_new, ', '));
+        v_fast_data_old := format('format(%L, %s)', array_to_string(v_fmt, '&'), array_to_string(v_fast_old, ', '));
         if cardinality(v_check_new) = 0 then
             v_data_new := v_fast_data_new;
             v_data_old := v_fast_data_old;
